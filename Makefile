@@ -1,0 +1,49 @@
+# From inner products to style transfer: the two commands are `make book` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+
+.PHONY: help venv book book-strict test unit nbval execute bench release clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv and install requirements.txt (once)
+
+book: $(STAMP)  ## build the HTML book into _build/html
+	$(VENV)/bin/jupyter-book build . --keep-going
+	@echo "The book: file://$(CURDIR)/_build/html/index.html"
+
+book-strict: $(STAMP)  ## build the book with warnings as errors
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+unit: $(STAMP)  ## pytest: unit, property, autograder and browser tests
+	$(PY) -m pytest tests
+
+nbval: $(STAMP)  ## re-execute every notebook and compare with its stored outputs
+	$(PY) -m pytest --nbval book -p no:randomly
+
+test: book-strict unit nbval  ## the whole suite (what CI runs)
+	@echo "make test: all passed"
+
+execute: $(STAMP)  ## re-execute the notebooks in place (refresh stored outputs)
+	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
+
+bench: $(STAMP)  ## benchmarks; writes bench/RESULTS.md
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) -m bench
+
+release: $(STAMP)  ## write the student edition of the notebooks into release/
+	$(PY) -m autograder release book --out release
+
+clean:  ## remove the build and caches (keeps .venv)
+	rm -rf _build .pytest_cache .hypothesis
