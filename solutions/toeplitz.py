@@ -1,0 +1,117 @@
+"""Chapter 3: convolution as matrix multiplication.
+
+Notation: a 1-D kernel h of length m and a signal x of length n; a 2-D input x (H, W) and
+kernel k (kh, kw); im2col's x is (C, H, W); conv2d's input is (N, C, H, W), weight (O, C, kh, kw).
+"""
+import numpy as np
+import scipy.sparse
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def _pair(v, name):
+    """An int or a pair of ints → a pair of ints."""
+    pair = (v, v) if np.isscalar(v) else tuple(v)
+    if len(pair) != 2 or not all(isinstance(p, (int, np.integer)) for p in pair):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def toeplitz_1d(h, n):
+    """Toeplitz matrix T (n + m − 1, n) of the kernel h: Tᵢⱼ = h[i − j] (0 outside 0 ≤ i − j < m),
+    so that T @ x = h * x (full convolution, np.convolve(x, h)) for every x of length n."""
+    h = np.asarray(h)
+    if h.ndim != 1 or len(h) == 0:
+        raise ValueError(f"toeplitz_1d: h must be a non-empty 1-D kernel, got shape {h.shape}")
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"toeplitz_1d: n must be a positive int, got {n!r}")
+    m = len(h)
+    i, j = np.arange(n + m - 1)[:, None], np.arange(n)[None, :]
+    lag = i - j                                          # (n + m − 1, n)
+    return np.where((lag >= 0) & (lag < m), h[np.clip(lag, 0, m - 1)], 0)
+
+
+def conv_matrix_2d(kernel, input_shape, mode="full"):
+    """Doubly block Toeplitz matrix M (out_h·out_w, H·W), sparse (CSR), such that
+    (M @ x.ravel()).reshape(out_h, out_w) == scipy.signal.convolve2d(x, kernel, mode).
+
+    Input pixel (i, j) meets kernel tap (a, b) at full-output pixel (i + a, j + b):
+    M[(i + a)·out_w + (j + b), i·W + j] = k[a, b]; "valid" keeps the rows of the
+    out_h = H − kh + 1 by out_w = W − kw + 1 pixels where the kernel lies inside x.
+    """
+    k = np.asarray(kernel)
+    if k.ndim != 2:
+        raise ValueError(f"conv_matrix_2d: kernel must be 2-D, got shape {k.shape}")
+    H, W = _pair(input_shape, "conv_matrix_2d: input_shape")
+    kh, kw = k.shape
+    if mode == "full":
+        (out_h, out_w), (top, left) = (H + kh - 1, W + kw - 1), (0, 0)
+    elif mode == "valid":
+        if kh > H or kw > W:
+            raise ValueError(f"conv_matrix_2d: in 'valid' mode the kernel {k.shape} must fit in the input {(H, W)}")
+        (out_h, out_w), (top, left) = (H - kh + 1, W - kw + 1), (kh - 1, kw - 1)
+    else:
+        raise ValueError(f"conv_matrix_2d: mode must be 'full' or 'valid', got {mode!r}")
+    i, j, a, b = np.meshgrid(np.arange(H), np.arange(W), np.arange(kh), np.arange(kw), indexing="ij")
+    p, q = i + a - top, j + b - left                     # output pixel of each (input, tap) pair
+    keep = (p >= 0) & (p < out_h) & (q >= 0) & (q < out_w)
+    rows, cols = (p * out_w + q)[keep], (i * W + j)[keep]
+    return scipy.sparse.csr_matrix((k[a, b][keep], (rows, cols)), shape=(out_h * out_w, H * W))
+
+
+def im2col(x, kernel_size, stride=1, padding=0):
+    """Unroll the kernel-sized windows of x (C, H, W) into columns: (C·kh·kw, L), L = out_h·out_w.
+
+    Row c·kh·kw + a·kw + b, column r·out_w + s holds x_padded[c, r·sh + a, s·sw + b],
+    the same layout as torch.nn.functional.unfold(x[None], kernel_size, stride=stride, padding=padding)[0].
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"im2col: x must be (C, H, W), got shape {x.shape}")
+    (kh, kw), (sh, sw), (ph, pw) = (_pair(kernel_size, "im2col: kernel_size"),
+                                    _pair(stride, "im2col: stride"), _pair(padding, "im2col: padding"))
+    if min(kh, kw, sh, sw) < 1 or min(ph, pw) < 0:
+        raise ValueError("im2col: kernel_size and stride must be ≥ 1 and padding ≥ 0")
+    C, H, W = x.shape
+    out_h, out_w = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"im2col: kernel {(kh, kw)} is larger than the padded input {(H + 2 * ph, W + 2 * pw)}")
+    xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
+    cols = np.empty((C, kh, kw, out_h, out_w), dtype=x.dtype)
+    for a in range(kh):                                  # a loop over the kernel taps, not the pixels
+        for b in range(kw):
+            cols[:, a, b] = xp[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw]
+    return cols.reshape(C * kh * kw, out_h * out_w)
+
+
+def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
+    """2-D cross-correlation as one matrix product (as torch.nn.functional.conv2d):
+
+    y[n, o] = W_o · im2col(x[n]) + bias[o], with W reshaped to (O, C·kh·kw);
+    x (N, C, H, W), weight (O, C, kh, kw) → y (N, O, out_h, out_w).
+    """
+    x, weight = np.asarray(x), np.asarray(weight)
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"conv2d_im2col: x must be (N, C, H, W) and weight (O, C, kh, kw); "
+                         f"got shapes {x.shape} and {weight.shape}")
+    N, C, H, W = x.shape
+    O, C_w, kh, kw = weight.shape
+    if C_w != C:
+        raise ValueError(f"conv2d_im2col: weight has {C_w} input channels but x has {C}")
+    # the N·C channels of the batch in one im2col: rows (n, c, a, b) → (N, C·kh·kw, L)
+    cols = im2col(x.reshape(N * C, H, W), (kh, kw), stride, padding).reshape(N, C * kh * kw, -1)
+    y = weight.reshape(O, C * kh * kw) @ cols                                # (N, O, L)
+    if bias is not None:
+        y = y + np.asarray(bias).reshape(1, O, 1)
+    (sh, sw), (ph, pw) = _pair(stride, "conv2d_im2col: stride"), _pair(padding, "conv2d_im2col: padding")
+    return y.reshape(N, O, (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
+
+
+def unroll_matrix(X, m):
+    """The (n − m + 1)² windows m×m of a square X (n, n), one per row, flattened row-major:
+    a ((n − m + 1)², m²) matrix; row r = r-th window in row-major order."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[0] != X.shape[1]:
+        raise ValueError(f"unroll_matrix: X must be a square 2-D array, got shape {X.shape}")
+    if not 1 <= m <= X.shape[0]:
+        raise ValueError(f"unroll_matrix: m must be between 1 and n = {X.shape[0]}, got {m}")
+    return sliding_window_view(X, (m, m)).reshape(-1, m * m)

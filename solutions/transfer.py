@@ -1,0 +1,167 @@
+"""Neural style transfer: the pipeline of Gatys, Ecker & Bethge (2016), with L-BFGS.
+
+    x* = argmin_x  alpha * L_content(x, p) + beta * L_style(x, a) + tv_weight * TV(x)
+
+    L_content = 1/2 sum (F^l - P^l)^2                      at the content layer(s)
+    E_l       = sum (G^l - A^l)^2 / (4 N_l^2 M_l^2)         G = F F^T, unnormalised
+    L_style   = sum_l w_l E_l                               w_l = 1 / (number of style layers)
+
+F^l, G^l belong to the image x being optimised, P^l to the content image p, A^l (a Gram
+matrix) to the style image a. N_l is the number of channels of layer l, M_l = H_l * W_l.
+The losses are those of `solutions.style`, the Gram matrix that of `solutions.gram`.
+
+Defaults (alpha = 1, beta = 1e3, conv4_2 for content, conv1_1 ... conv5_1 for style) follow
+the paper, whose alpha/beta ratios range over 1e-3 ... 1e-4 for VGG; what ratio looks best
+depends on the feature network and the images: see chapter 6 of the book.
+"""
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from solutions.gram import gram_matrix
+from solutions.style import content_loss, style_loss, total_variation
+from solutions.vgg import FeatureExtractor
+
+CONTENT_LAYERS = ("conv4_2",)
+STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+
+
+class TransferResult(NamedTuple):
+    image: np.ndarray  # (H, W, 3) float32 in [0, 1]
+    history: dict      # {"total", "content", "style", "tv"}: one value per evaluation
+    network: str       # the feature network's kind, e.g. "random-multiscale"
+
+
+def to_tensor(image, name="image"):
+    """(H, W, 3) uint8 or float array in [0, 1], or a tensor (3, H, W) / (1, 3, H, W) in
+    [0, 1] -> float32 tensor (1, 3, H, W)."""
+    if isinstance(image, torch.Tensor):
+        x = image.detach().float()
+        if x.ndim == 3:
+            x = x[None]
+        if x.ndim != 4 or x.shape[:2] != (1, 3):
+            raise ValueError(f"{name}: a tensor must be (3, H, W) or (1, 3, H, W), "
+                             f"got {tuple(image.shape)}")
+    else:
+        a = np.asarray(image)
+        if a.ndim != 3 or a.shape[2] != 3:
+            raise ValueError(f"{name}: an array must be an RGB image (H, W, 3), got {a.shape}")
+        if a.dtype == np.uint8:
+            a = a / 255.0
+        elif not np.issubdtype(a.dtype, np.floating):
+            raise TypeError(f"{name}: expected uint8 or float values, got {a.dtype}")
+        x = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).permute(2, 0, 1)[None].contiguous()
+    if x.min() < 0 or x.max() > 1:
+        raise ValueError(f"{name}: float values must lie in [0, 1], "
+                         f"got [{float(x.min()):.3g}, {float(x.max()):.3g}]")
+    return x
+
+
+def resize(x, size):
+    """Resize (1, 3, H, W): size is an int (the shorter side) or a pair (h, w)."""
+    h, w = x.shape[-2:]
+    if isinstance(size, int):
+        scale = size / min(h, w)
+        size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    size = tuple(int(s) for s in size)
+    if size == (h, w):
+        return x
+    return torch.nn.functional.interpolate(x, size=size, mode="bilinear", antialias=True,
+                                           align_corners=False).clamp(0, 1)
+
+
+def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS,
+                   style_weights=None, alpha=1.0, beta=1e3, tv_weight=0.0, steps=200,
+                   init="content", size=None, device=None, progress=True, seed=0,
+                   extractor=None, weights="auto"):
+    """Render `content` in the style of `style` (Gatys et al. 2016).
+
+    content, style: RGB images, (H, W, 3) uint8 or float in [0, 1], or tensors (3, H, W).
+        The result has the content's size (after `size`); the style image is resized to it,
+        because an unnormalised Gram matrix grows with the number of positions M.
+    content_layers, style_layers: VGG-19 layer names; style_weights: w_l (default 1/L each).
+    alpha, beta, tv_weight: weights of the content, style and total-variation losses.
+    steps: L-BFGS iterations (one loss evaluation each); after each, the image is clamped to
+        [0, 1] -- outside the closure: clamping inside it makes L-BFGS diverge.
+    init: "content" (start from the content image) or "noise" (uniform noise, `seed`).
+    size: resize the content first: an int (shorter side) or (h, w); None keeps it.
+    device: a torch device; default CUDA when available, else CPU.
+    progress: show a tqdm bar. extractor: a `FeatureExtractor` to reuse (it must know all the
+        layers); by default one is built with `weights` ("auto", "imagenet" or "random").
+
+    Returns TransferResult(image, history, network): the image (H, W, 3) float32 in [0, 1];
+    history["total"/"content"/"style"/"tv"], the unweighted losses at each evaluation
+    (the first entry is the initial image, the last the returned one); the network's kind.
+    """
+    if init not in ("content", "noise"):
+        raise ValueError(f"init must be 'content' or 'noise', got {init!r}")
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    content_layers, style_layers = list(content_layers), list(style_layers)
+    if style_weights is None:
+        style_weights = [1.0 / len(style_layers)] * len(style_layers)
+    if len(style_weights) != len(style_layers):
+        raise ValueError(f"{len(style_weights)} style_weights for {len(style_layers)} layers")
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.manual_seed(seed)
+
+    p = to_tensor(content, "content")
+    if size is not None:
+        p = resize(p, size)
+    a = resize(to_tensor(style, "style"), p.shape[-2:])  # the style image at the content's size
+    p, a = p.to(device), a.to(device)
+
+    if extractor is None:
+        extractor = FeatureExtractor(content_layers + style_layers, weights=weights)
+    missing = set(content_layers + style_layers) - set(extractor.layers)
+    if missing:
+        raise ValueError(f"the extractor does not compute layers {sorted(missing)}")
+    extractor = extractor.to(device)
+
+    with torch.no_grad():  # the targets: P^l of the content image, A^l of the style image
+        targets_p = [extractor(p)[name] for name in content_layers]
+        feats_a = extractor(a)
+        targets_a = [gram_matrix(feats_a[name][0], normalize=False) for name in style_layers]
+
+    if init == "content":
+        x = p.clone().contiguous()
+    else:
+        x = torch.rand(p.shape, generator=torch.Generator().manual_seed(seed)).to(device)
+    x.requires_grad_(True)
+    optimizer = torch.optim.LBFGS([x], max_iter=1, history_size=50, line_search_fn="strong_wolfe",
+                                  tolerance_grad=0.0, tolerance_change=0.0)
+    history = {"total": [], "content": [], "style": [], "tv": []}
+
+    def losses():
+        feats = extractor(x)
+        l_content = sum(content_loss(feats[n], t) for n, t in zip(content_layers, targets_p))
+        l_style = style_loss([feats[n] for n in style_layers], targets_a, style_weights)
+        l_tv = total_variation(x)
+        total = alpha * l_content + beta * l_style + tv_weight * l_tv
+        for key, value in zip(history, (total, l_content, l_style, l_tv)):
+            history[key].append(value.item())
+        return total
+
+    def closure():
+        optimizer.zero_grad()
+        total = losses()
+        total.backward()
+        return total
+
+    bar = range(steps)
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(bar, desc="style transfer", unit="step")
+    for _ in bar:
+        optimizer.step(closure)
+        with torch.no_grad():
+            x.clamp_(0, 1)  # outside the closure (pytorch/tutorials #143)
+        if progress:
+            bar.set_postfix(loss=f"{history['total'][-1]:.3g}")
+    with torch.no_grad():
+        losses()  # the loss of the returned image
+
+    image = x.detach()[0].permute(1, 2, 0).cpu().numpy()  # (H, W, 3)
+    return TransferResult(image, history, extractor.kind)

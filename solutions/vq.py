@@ -1,0 +1,129 @@
+"""Chapter 5: vector quantisation.
+
+Notation: n observations x of R^d are the rows of X (n, d); a codebook Y (k, d) holds the
+codes y₁…y_k; q(x) = argminᵢ ‖x − yᵢ‖ is the quantiser.
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _as_points(obs, name):
+    X = np.asarray(obs, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[:, None]                                  # n scalars are n points of R¹
+    if X.ndim != 2:
+        raise ValueError(f"{name}: obs must be (n, d), one observation per row; got shape {np.shape(obs)}")
+    return X
+
+
+def vq(obs, code_book):
+    """Nearest code of each observation: codes[j] = argminᵢ ‖xⱼ − yᵢ‖ (ties → lowest i), dists[j] = ‖xⱼ − y_codes[j]‖.
+
+    The nearest code minimises ‖y‖² − 2 x·y (‖x − y‖² less ‖x‖², the same for every code), one
+    matrix product per block of points; this is exact for integer data, so ties go to the lowest
+    index as in scipy. The distances are then computed from x − y itself: the expanded form
+    loses its digits near 0.
+    """
+    X, Y = _as_points(obs, "vq"), _as_points(code_book, "vq: code_book")
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"vq: obs has d = {X.shape[1]} but code_book has d = {Y.shape[1]}")
+    if len(Y) == 0:
+        raise ValueError("vq: code_book is empty")
+    codes = np.empty(len(X), dtype=np.intp)
+    y2, minus_2_Yt = np.einsum("ij,ij->i", Y, Y), -2.0 * Y.T
+    step = 512 if X.shape[1] < 16 else 4096  # small d: memory-bound, keep a block in L2; large d: feed BLAS
+    for s in range(0, len(X), step):
+        D = X[s:s + step] @ minus_2_Yt                   # (block, k)
+        D += y2
+        codes[s:s + step] = D.argmin(axis=1)
+    dists = np.sqrt(((X - Y[codes]) ** 2).sum(axis=1))
+    return codes, dists
+
+
+def _kmeans_pp(X, w, k, rng):
+    """k-means++ seeding: each new code drawn with probability ∝ w·(distance to the nearest code)²."""
+    Y = np.empty((k, X.shape[1]))
+    Y[0] = X[rng.choice(len(X), p=w / w.sum())]
+    d2 = ((X - Y[0]) ** 2).sum(axis=1)
+    for i in range(1, k):
+        p = w * d2
+        Y[i] = X[rng.choice(len(X), p=p / p.sum())] if p.sum() > 0 else X[rng.integers(len(X))]
+        d2 = np.minimum(d2, ((X - Y[i]) ** 2).sum(axis=1))
+    return Y
+
+
+def _lloyd(X, w, k, iters, rng):
+    """Lloyd's algorithm on points X (n, d) with weights w (n,): assign each point to its nearest
+    code, move each code to the weighted mean of its points; an empty code is re-seeded at the
+    point farthest from its code. The distortion never increases."""
+    Y = _kmeans_pp(X, w, k, rng)
+    for _ in range(iters):
+        codes, dists = vq(X, Y)
+        mass = np.bincount(codes, weights=w, minlength=k)                       # (k,)
+        sums = np.stack([np.bincount(codes, weights=w * X[:, c], minlength=k)
+                         for c in range(X.shape[1])], axis=1)                    # (k, d)
+        empty = mass == 0
+        Y[~empty] = sums[~empty] / mass[~empty, None]
+        if empty.any():                                  # re-seed empty codes at the worst-served points
+            Y[empty] = X[np.argsort(dists)[::-1][:empty.sum()]]
+    return Y
+
+
+def kmeans(obs, k, iters=20, seed=0):
+    """k-means by Lloyd's algorithm (k-means++ start, `iters` steps).
+
+    Returns (code_book (k, d), distortion), distortion = mean ‖xⱼ − q(xⱼ)‖ = vq(obs, code_book)[1].mean().
+    """
+    X = _as_points(obs, "kmeans")
+    if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(X):
+        raise ValueError(f"kmeans: k must be an int between 1 and the number of points {len(X)}, got {k!r}")
+    Y = _lloyd(X, np.ones(len(X)), k, iters, np.random.default_rng(seed))
+    return Y, float(vq(X, Y)[1].mean())
+
+
+def quantize_image(image, k, seed=0):
+    """Colour quantisation: each pixel of image (H, W, 3) uint8 replaced by the nearest of k colours
+    found by k-means over the pixels. Runs k-means on the distinct colours, weighted by their counts
+    (the same objective, often far fewer points)."""
+    img = np.asarray(image)
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise ValueError(f"quantize_image: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}")
+    colours, inverse, counts = np.unique(img.reshape(-1, 3), axis=0, return_inverse=True, return_counts=True)
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"quantize_image: k must be a positive int, got {k!r}")
+    if k >= len(colours):
+        return img.copy()                                # already at most k colours
+    Y = _lloyd(colours.astype(np.float64), counts.astype(np.float64), k, 20, np.random.default_rng(seed))
+    palette = np.clip(np.rint(Y), 0, 255).astype(np.uint8)
+    codes, _ = vq(colours, palette)
+    return palette[codes][inverse.ravel()].reshape(img.shape)
+
+
+class VectorQuantizer(nn.Module):
+    """The quantiser of VQ-VAE (van den Oord et al. 2017) with a learned codebook e (num_codes, dim).
+
+    forward(z (B, dim, H, W)) → (z_q, loss, indices (B, H, W)):
+    z_q = e[argminᵢ ‖z − eᵢ‖] at each position, passed straight through (∂z_q/∂z = I);
+    loss = ‖sg[z] − z_q‖² + β ‖z − sg[z_q]‖² (codebook + commitment, mean-reduced).
+    """
+
+    def __init__(self, num_codes, dim, beta=0.25):
+        super().__init__()
+        self.num_codes, self.dim, self.beta = num_codes, dim, beta
+        self.codebook = nn.Embedding(num_codes, dim)
+        self.codebook.weight.data.uniform_(-1 / num_codes, 1 / num_codes)
+
+    def forward(self, z):
+        if z.ndim != 4 or z.shape[1] != self.dim:
+            raise ValueError(f"VectorQuantizer: z must be (B, {self.dim}, H, W), got shape {tuple(z.shape)}")
+        B, D, H, W = z.shape
+        z_flat = z.permute(0, 2, 3, 1).reshape(-1, D)                           # (B·H·W, D)
+        e = self.codebook.weight                                                 # (K, D)
+        d2 = (z_flat ** 2).sum(1, keepdim=True) - 2 * z_flat @ e.T + (e ** 2).sum(1)   # (B·H·W, K)
+        indices = d2.argmin(dim=1)
+        z_q = e[indices].reshape(B, H, W, D).permute(0, 3, 1, 2)                 # (B, D, H, W)
+        loss = F.mse_loss(z_q, z.detach()) + self.beta * F.mse_loss(z, z_q.detach())
+        z_q = z + (z_q - z).detach()                                             # straight-through
+        return z_q, loss, indices.reshape(B, H, W)
