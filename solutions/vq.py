@@ -43,7 +43,12 @@ def vq(obs, code_book):
 
 
 def _kmeans_pp(X, w, k, rng):
-    """k-means++ seeding: each new code drawn with probability ∝ w·(distance to the nearest code)²."""
+    """k-means++ seeding: each new code drawn with probability ∝ w·(distance to the nearest code)².
+
+    The draws are made among at most 32·k candidates sampled ∝ w (all points when n is small).
+    """
+    if len(X) > 32 * k:
+        X, w = X[rng.choice(len(X), size=32 * k, p=w / w.sum())], np.ones(32 * k)
     Y = np.empty((k, X.shape[1]))
     Y[0] = X[rng.choice(len(X), p=w / w.sum())]
     d2 = ((X - Y[0]) ** 2).sum(axis=1)
@@ -90,7 +95,9 @@ def quantize_image(image, k, seed=0):
     img = np.asarray(image)
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
         raise ValueError(f"quantize_image: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}")
-    colours, inverse, counts = np.unique(img.reshape(-1, 3), axis=0, return_inverse=True, return_counts=True)
+    rgb = img.reshape(-1, 3).astype(np.int32) @ np.array([1 << 16, 1 << 8, 1])       # one int per colour
+    packed, inverse, counts = np.unique(rgb, return_inverse=True, return_counts=True)
+    colours = np.stack([packed >> 16, (packed >> 8) & 255, packed & 255], axis=1)       # (n_colours, 3)
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"quantize_image: k must be a positive int, got {k!r}")
     if k >= len(colours):
