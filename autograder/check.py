@@ -1,0 +1,128 @@
+"""The learner's self-check: `check("gram", gram)` under each exercise of a notebook.
+
+It runs the *public* cases of the exercise on the learner's function, in this process, and
+prints one line per case group and a summary. Hidden cases run only at grading. The printed
+text is deterministic (no timings, no addresses), because nbval compares notebook outputs.
+"""
+import sys
+from dataclasses import dataclass, field
+
+from . import _harness, answers, engine, registry
+
+PASS, FAIL = "✔", "✘"
+
+
+@dataclass
+class CheckResult:
+    """What `check` returns: the public score of one exercise (it displays as nothing)."""
+    name: str
+    score: int
+    max_score: int
+    groups: list = field(default_factory=list, repr=False)
+
+    @property
+    def passed(self):
+        return self.max_score > 0 and self.score == self.max_score
+
+    def __bool__(self):
+        return self.passed
+
+    def __repr__(self):
+        return f"CheckResult(name={self.name!r}, score={self.score}, max_score={self.max_score})"
+
+    def _ipython_display_(self):
+        """Display nothing in a notebook: `check` has printed its lines already."""
+
+
+def _namespace(fn):
+    ns = getattr(fn, "__globals__", None)
+    if ns is None:
+        mod = sys.modules.get(getattr(fn, "__module__", None) or "")
+        ns = vars(mod) if mod is not None else None
+    return ns
+
+
+def public_cases(ex, source=None):
+    """[(group_index, [(plain, expected), ...])] for the public groups, and whether the
+    answers come from the live reference. source: None (auto), "live" or a folder."""
+    if source is None and engine.solutions_available():
+        source = "live"
+    if source == "live":
+        out = []
+        for gi, g in enumerate(ex.groups):
+            if g.public:
+                plains = [engine.plain_case(ex, c) for c in ex.cases(gi)]
+                out.append((gi, [(p, engine.reference_result(ex, p)) for p in plains]))
+        return out, True
+    data = answers.load(source)
+    if data is None or ex.name not in data:
+        return None, False
+    return [(gi, cases) for gi, cases in enumerate(data[ex.name]) if cases is not None], False
+
+
+def run_public(ex, fn, source=None):
+    """An ExerciseResult for the public groups of `ex` on `fn` (in this process)."""
+    cases, live = public_cases(ex, source)
+    if cases is None:
+        return engine.finish(ex, [], "no reference answers: neither the `solutions` package "
+                                     "nor public_answers.json/.npz (set $AUTOGRADER_ANSWERS)")
+    ns = _namespace(fn)
+    groups = []
+    for gi, pairs in cases:
+        verdicts = []
+        for plain, expected in pairs:
+            got = _harness.run_case(fn, plain[0], plain[1], ex.forbidden, ns)
+            verdicts.append(engine.verdict(ex, plain, expected, got, live_reference=live))
+        groups.append(engine.group_result(ex, gi, verdicts, [p for p, _ in pairs]))
+    return engine.finish(ex, groups)
+
+
+def format_lines(result, hidden_points=None, public_only=True):
+    """The printed lines of an ExerciseResult (one per group, then a summary)."""
+    lines = []
+    name = result.name
+    if result.message and not result.groups:
+        return [f"{FAIL} {name}: {result.message}"]
+    if result.groups and all(g.stub for g in result.groups):
+        lines.append(f"{FAIL} {name}: {result.groups[0].stub}")
+    elif result.message and all(not g.passed for g in result.groups) and \
+            any(g.forbidden for g in result.groups):
+        lines.append(f"{FAIL} {name}: {result.message} (the whole exercise scores 0)")
+    else:
+        for g in result.groups:
+            mark = PASS if g.passed else FAIL
+            line = f"{mark} {name} · {g.name}: {g.points}/{g.max_points}"
+            if g.feedback:
+                line += f" — {g.feedback}"
+            if g.tol and (g.passed or not g.feedback.startswith(("not implemented", "forbidden"))):
+                line += f" [{g.tol}]"
+            lines.append(line)
+    kind = "public points" if public_only else "points"
+    summary = f"{name}: {result.score}/{result.max_score} {kind}"
+    if public_only:
+        summary += ", all public cases pass" if result.passed else ""
+        summary += (f"; hidden cases ({hidden_points} more points) run at grading"
+                    if hidden_points else "; hidden cases run at grading")
+    lines.append(summary)
+    return lines
+
+
+def check(name, fn, *, answers_dir=None, quiet=False):
+    """Run the public cases of exercise `name` on `fn`; print the feedback; return a CheckResult.
+
+    >>> check("gram", gram)          # in the cell under the exercise
+    ✔ gram · worked examples: 2/2 [rtol=1e-06, atol=1e-08]
+    ...
+    """
+    ex = registry.get(name)
+    if fn is None or not callable(fn):
+        result = engine.finish(ex, [], f"expected a function or class, got {type(fn).__name__}")
+    else:
+        try:
+            result = run_public(ex, fn, answers_dir)
+        except engine.GraderError as e:
+            result = engine.finish(ex, [], f"the grader itself failed ({e}); please report it")
+    hidden = sum(g.points for g in ex.groups if not g.public)
+    if not quiet:
+        print("\n".join(format_lines(result, hidden)))
+    return CheckResult(name, result.score, ex.public_points, result.groups)

@@ -1,0 +1,734 @@
+"""The exercises as data: one `Exercise` per name of the catalogue (EXERCISES.md, v1.1).
+
+An exercise is a list of case *groups*, each worth some points (partial credit is by group:
+a group scores its points when every case in it passes). A group is public (fixed seed,
+run by the learner's self-check) or hidden (drawn at grading from the instructor's `--seed`).
+A case is a call: positional and keyword arguments, numpy arrays, Python lists, numbers,
+strings or `T(array, grad=True)` for a torch tensor. The expected answer of a case is
+whatever the reference (`solutions`) returns or raises on it, computed by the grader.
+
+Nothing here imports `solutions`: learners receive this package without it.
+"""
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+F64 = (1e-6, 1e-8)   # (rtol, atol) for float64 inputs
+F32 = (1e-4, 1e-5)   # for float32 inputs
+EXACT = (0.0, 0.0)
+PUBLIC_SEED = 20261123
+
+CONV_FORBIDDEN = (
+    "torch.nn.functional.conv1d", "torch.nn.functional.conv2d", "torch.nn.functional.conv3d",
+    "torch.nn.functional.conv_transpose1d", "torch.nn.functional.conv_transpose2d",
+    "torch.nn.functional.unfold", "torch.nn.functional.fold",
+    "torch.conv1d", "torch.conv2d", "torch.conv3d", "torch.convolution",
+    "torch.conv_transpose1d", "torch.conv_transpose2d", "torch._C._nn.im2col",
+    "torch.nn.Conv2d", "torch.nn.Unfold", "torch.nn.Fold",
+    "scipy.signal.*", "scipy.ndimage.*",
+)
+
+
+# ----------------------------------------------------------------------------- data model
+@dataclass(frozen=True)
+class T:
+    """A torch tensor argument (built in the process that runs the case)."""
+    array: np.ndarray
+    grad: bool = False
+
+
+@dataclass
+class Case:
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    note: str = ""                 # shown in feedback: "antiparallel vectors"
+    tol: tuple | None = None       # (rtol, atol) overriding the exercise's
+    call: str = "function"         # or "module" (a class: construct, load state, forward)
+    repeat: int = 0                # > 0: time the call (vectorisation check)
+    raises: str | None = None      # the reference raises this (an expected error)
+
+
+@dataclass
+class Group:
+    name: str
+    points: int
+    make: Callable               # rng -> list[Case]
+    public: bool = True
+    timing: bool = False         # a vectorisation group: values and speed
+
+
+@dataclass
+class Exercise:
+    name: str
+    chapter: int
+    module: str                  # solutions.<module>
+    groups: list
+    kind: str = "function"       # "function" or "class"
+    torch: bool = False          # graded on gradients too
+    forbidden: tuple = ()
+    tol: tuple | None = None     # overrides the dtype rule (rtol, atol)
+    judge: Callable | None = None          # custom pass/fail (inputs, expected, got, tol)
+    misconceptions: list = field(default_factory=list)   # [(label, fn(inputs, expected))]
+    strict_type: bool = False    # numpy in → numpy out, torch in → torch out
+    integer: tuple = ()          # parts of the result that must be integers: "result", "result[0]"
+    slowdown: float = 25.0       # vectorisation: fail when slower than this × reference
+
+    @property
+    def max_points(self):
+        return sum(g.points for g in self.groups)
+
+    @property
+    def public_points(self):
+        return sum(g.points for g in self.groups if g.public)
+
+    def cases(self, group_index, seed=None):
+        """The cases of one group: public groups use a fixed seed, hidden ones `seed`."""
+        g = self.groups[group_index]
+        base = PUBLIC_SEED if g.public else (0 if seed is None else int(seed))
+        rng = np.random.default_rng([base, zlib.crc32(self.name.encode()), group_index])
+        return list(g.make(rng))
+
+
+def C(*args, note="", tol=None, raises=None, **kwargs):
+    return Case(args=args, kwargs=kwargs, note=note, tol=tol, raises=raises)
+
+
+def E(*args, note="", **kwargs):
+    """A case on which the function must raise ValueError."""
+    return Case(args=args, kwargs=kwargs, note=note, raises="ValueError")
+
+
+def tolerance(ex, case):
+    """(rtol, atol) of a case: its own, the exercise's, or by the inputs' dtype."""
+    if case.tol is not None:
+        return case.tol
+    if ex.tol is not None:
+        return ex.tol
+    return F32 if _has_float32((case.args, case.kwargs)) else F64
+
+
+def _has_float32(v):
+    if isinstance(v, T):
+        v = v.array
+    if isinstance(v, np.ndarray):
+        return v.dtype == np.float32
+    if isinstance(v, (list, tuple)):
+        return any(_has_float32(x) for x in v)
+    if isinstance(v, dict):
+        return any(_has_float32(x) for x in v.values())
+    return False
+
+
+# ----------------------------------------------------------------------------- generators
+def _normal(rng, *shape, dtype=np.float64):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def _blobs(rng, n, d, k, spread=0.3):
+    centres = rng.uniform(-10, 10, size=(k, d))
+    labels = np.arange(n) % k
+    return centres[labels] + spread * rng.standard_normal((n, d))
+
+
+# chapter 1 -------------------------------------------------------------------
+def _inner_random(rng):
+    out = []
+    for n in (1, 3, 17, 100):
+        out.append(C(_normal(rng, n), _normal(rng, n)))
+    out.append(C(_normal(rng, 8, dtype=np.float32), _normal(rng, 8, dtype=np.float32)))
+    out.append(C(list(rng.integers(-5, 6, 6).tolist()), list(rng.integers(-5, 6, 6).tolist()),
+                 note="Python lists of ints"))
+    return out
+
+
+def _angle_exact(rng):
+    v = rng.integers(1, 9, 5).astype(np.float64)
+    return [C([1, 2, 3], [2, 4, 6], note="parallel vectors", tol=EXACT),
+            C([1, 2, 3], [-3, -6, -9], note="antiparallel vectors", tol=EXACT),
+            C(v, 4 * v, note="parallel vectors", tol=EXACT),
+            C(v, -8 * v, degrees=False, note="antiparallel vectors, radians", tol=EXACT),
+            C([3.0, 4.0], [3.0, 4.0], note="a vector with itself", tol=EXACT)]
+
+
+def _angle_random(rng):
+    out = [C(_normal(rng, n), _normal(rng, n)) for n in (2, 3, 10)]
+    out.append(C(_normal(rng, 4), _normal(rng, 4), degrees=False))
+    return out
+
+
+def _direction_random(rng):
+    out = []
+    for n in (2, 5, 30):
+        a = _normal(rng, n)
+        b = _normal(rng, n)
+        out.append(C(a, b))
+        out.append(C(a, -a + 1e-3 * b))
+        c = b - (a @ b) / (a @ a) * a           # orthogonal to a up to rounding
+        out.append(C(a, c, note="orthogonal up to rounding"))
+    return out
+
+
+_ERRORS_1 = [E([1, 2], [1, 2, 3], note="lengths differ")]
+_ZERO = [E([0.0, 0.0, 0.0], [1.0, 2.0, 3.0], note="a zero vector"),
+         E([1.0, 2.0], [1.0, 2.0, 3.0], note="lengths differ")]
+
+
+# chapter 2 -------------------------------------------------------------------
+def _gram_random(rng):
+    return [C(_normal(rng, k, n)) for k, n in ((1, 4), (3, 5), (6, 2), (10, 30))] + \
+           [C(_normal(rng, 4, 7, dtype=np.float32))]
+
+
+def _gram_matrix_examples(rng):
+    F = np.arange(12, dtype=np.float64).reshape(2, 2, 3)
+    return [C(F), C(F, normalize=False), C(F[None]),
+            C(np.arange(24, dtype=np.float64).reshape(2, 3, 2, 2), note="a batch (B, C, H, W)")]
+
+
+def _gram_matrix_random(rng):
+    return [C(_normal(rng, 3, 4, 5)), C(_normal(rng, 2, 4, 3, 3)),
+            C(_normal(rng, 5, 2, 7), normalize=False),
+            C(_normal(rng, 3, 6, 6, dtype=np.float32)),
+            C(T(_normal(rng, 3, 4, 4), grad=True), note="torch, differentiable"),
+            C(T(_normal(rng, 2, 3, 5, 2), grad=True), note="torch batch, differentiable")]
+
+
+def _gaf_random(rng):
+    out = []
+    for n in (5, 12, 40):
+        x = rng.uniform(-3, 3, n)
+        out.append(C(x))
+        out.append(C(x, kind="difference"))
+    return out
+
+
+# chapter 3 -------------------------------------------------------------------
+def _toeplitz_random(rng):
+    return [C(_normal(rng, m), n) for m, n in ((1, 4), (3, 5), (5, 3), (4, 10))]
+
+
+def _convmat_random(rng):
+    out = []
+    for (kh, kw), (H, W) in (((2, 3), (4, 5)), ((3, 3), (5, 4)), ((1, 2), (3, 3))):
+        k = _normal(rng, kh, kw)
+        out.append(C(k, (H, W), mode="full"))
+        out.append(C(k, (H, W), mode="valid"))
+    return out
+
+
+def _im2col_random(rng):
+    return [C(_normal(rng, 2, 5, 6), 3), C(_normal(rng, 3, 7, 7), (2, 3), stride=2),
+            C(_normal(rng, 1, 6, 5), 3, stride=(1, 2), padding=1),
+            C(_normal(rng, 2, 8, 8), (3, 2), stride=(2, 3), padding=(1, 2))]
+
+
+def _conv2d_random(rng):
+    return [C(_normal(rng, 2, 3, 7, 6), _normal(rng, 4, 3, 3, 3)),
+            C(_normal(rng, 1, 2, 8, 8), _normal(rng, 3, 2, 2, 3), _normal(rng, 3), stride=2),
+            C(_normal(rng, 2, 1, 6, 6), _normal(rng, 2, 1, 3, 3), None, stride=(1, 2),
+              padding=1),
+            C(_normal(rng, 1, 2, 5, 5, dtype=np.float32), _normal(rng, 2, 2, 3, 3, dtype=np.float32),
+              padding=(2, 1))]
+
+
+def _conv2d_speed(rng):
+    x = _normal(rng, 2, 4, 96, 96)
+    w = _normal(rng, 8, 4, 3, 3)
+    return [Case(args=(x, w, _normal(rng, 8)), kwargs={"padding": 1}, repeat=3,
+                 note="a (2, 4, 96, 96) input")]
+
+
+def _unroll_random(rng):
+    return [C(_normal(rng, n, n), m) for n, m in ((4, 2), (5, 3), (6, 1), (5, 5), (8, 3))]
+
+
+# chapter 4 -------------------------------------------------------------------
+_SEED_X = np.arange(1, 10, dtype=np.float64).reshape(3, 3)
+_SEED_H = np.array([[1.0, 2.0], [3.0, 4.0]])
+_SEED_B = np.array([[2.0, 3.0], [5.0, 6.0]])
+_SOBEL = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
+
+
+def _corr_examples(rng):
+    return [C(_SEED_X, _SEED_H, note="seed 003, §1"), C(_SEED_X, _SEED_B, note="seed 003, §2"),
+            C(_SEED_X, _SOBEL, note="seed 003, Sobel"), C(_SEED_X, _SEED_H, mode="full"),
+            C(_SEED_X, _SEED_H, mode="same")]
+
+
+def _corr_edges(rng):
+    return [E(_SEED_H, _SEED_X, note="kernel larger than the input in 'valid' mode"),
+            C(_SEED_H, _SEED_X, mode="full", note="kernel larger than the input, 'full'"),
+            C(_SEED_H, _SEED_X, mode="same", note="kernel larger than the input, 'same'"),
+            C(np.ones((1, 5)), np.ones((1, 2)) * 2.0, note="a single row"),
+            C(_SEED_X.tolist(), _SEED_H.tolist(), note="Python lists")]
+
+
+def _corr_random(rng):
+    out = []
+    for (h, w), (kh, kw) in (((5, 6), (2, 3)), ((7, 4), (3, 3)), ((6, 6), (4, 1))):
+        a, k = _normal(rng, h, w), _normal(rng, kh, kw)
+        out += [C(a, k, mode=mode) for mode in ("valid", "same", "full")]
+    out.append(C(_normal(rng, 6, 5, dtype=np.float32), _normal(rng, 2, 2, dtype=np.float32)))
+    return out
+
+
+def _cos_random(rng):
+    out = []
+    for _ in range(8):
+        k, d, p, s = (int(v) for v in rng.integers(1, 6, 4))
+        n = int(rng.integers(d * (k - 1) + 1, 64))
+        out.append(C(n, k, padding=p - 1, stride=s, dilation=d))
+    return out
+
+
+# chapter 5 -------------------------------------------------------------------
+_SEED_FEATURES = np.array([[121.6, 147.2, 108.8], [96.9, 160.6, 140.8], [51.2, 38.4, 108.8],
+                           [204.9, 179.2, 172.8], [40.5, 56.3, 98.6], [168.2, 182.1, 192.3]])
+_SEED_CODES = np.array([[109.2, 153.9, 124.8], [45.9, 47.4, 103.7], [186.6, 180.7, 182.6]])
+
+
+def _vq_random(rng):
+    out = []
+    for n, d, k in ((10, 2, 3), (50, 5, 7), (30, 8, 4)):
+        obs = _normal(rng, n, d)
+        book = _normal(rng, k, d)
+        out.append(C(obs, book))
+    obs = _normal(rng, 6, 6)
+    out.append(C(obs, obs[[2, 0, 4]].copy(), note="every observation on or near a code"))
+    return out
+
+
+def _kmeans_random(rng):
+    return [C(_blobs(rng, 60, 2, 3), 3), C(_blobs(rng, 90, 4, 5), 5, seed=3),
+            C(_blobs(rng, 40, 3, 2), 2, iters=10)]
+
+
+def _image(rng, h, w, colours):
+    palette = rng.integers(0, 256, size=(colours, 3))
+    idx = rng.integers(0, colours, size=(h // 4, w // 4)).repeat(4, 0).repeat(4, 1)
+    noise = rng.integers(-6, 7, size=(h, w, 3))
+    return np.clip(palette[idx] + noise, 0, 255).astype(np.uint8)
+
+
+def _quant_random(rng):
+    return [C(_image(rng, 16, 16, 3), 3), C(_image(rng, 24, 20, 5), 4, seed=1)]
+
+
+def _vqmod(rng, num_codes, dim, B, H, W, beta=None):
+    book = _normal(rng, num_codes, dim, dtype=np.float32)    # nn.Embedding is float32
+    z = _normal(rng, B, dim, H, W, dtype=np.float32)
+    kwargs = {} if beta is None else {"beta": beta}
+    return Case(args=((num_codes, dim), kwargs, {"codebook.weight": book}, (T(z, grad=True),)),
+                call="module")
+
+
+def _vqmod_examples(rng):
+    return [_vqmod(rng, 4, 2, 1, 2, 2), _vqmod(rng, 3, 3, 2, 1, 3, beta=0.5)]
+
+
+def _vqmod_random(rng):
+    return [_vqmod(rng, 8, 4, 2, 3, 3), _vqmod(rng, 5, 6, 1, 4, 2, beta=1.0)]
+
+
+# chapter 6 -------------------------------------------------------------------
+def _content_random(rng):
+    return [C(T(_normal(rng, 3, 4, 4), grad=True), T(_normal(rng, 3, 4, 4))),
+            C(T(_normal(rng, 1, 2, 5, 3), grad=True), T(_normal(rng, 1, 2, 5, 3)))]
+
+
+def _style_layer_random(rng):
+    out = []
+    for shape in ((3, 4, 5), (1, 2, 3, 3), (4, 2, 2)):
+        Fx = _normal(rng, *shape)
+        c = shape[-3]
+        A = _normal(rng, c, 6)
+        out.append(C(T(Fx, grad=True), T(A @ A.T)))
+    return out
+
+
+def _style_random(rng):
+    out = []
+    for layers in (1, 3):
+        feats, grams, weights = [], [], []
+        for _ in range(layers):
+            c, h, w = (int(v) for v in rng.integers(1, 5, 3))
+            feats.append(T(_normal(rng, 1, c, h, w), grad=True))
+            A = _normal(rng, c, 4)
+            grams.append(T(A @ A.T))
+            weights.append(float(rng.uniform(0.1, 2.0)))
+        out.append(C(feats, grams, weights))
+    return out
+
+
+def _tv_random(rng):
+    return [C(T(_normal(rng, 1, 3, 4, 5), grad=True)), C(T(_normal(rng, 2, 1, 3, 3), grad=True)),
+            C(T(_normal(rng, 1, 2, 1, 4), grad=True), note="a single row")]
+
+
+# ----------------------------------------------------------------------------- misconceptions
+# Each is (label, fn(args, kwargs, expected) -> a known wrong answer, or None when it does not
+# apply). They run in the grader's (or the learner's self-check) process, on plain numpy.
+def _transposed(args, kwargs, expected):
+    if not isinstance(expected, np.ndarray) or expected.ndim < 2:
+        return None
+    swapped = np.swapaxes(expected, -1, -2)
+    if swapped.shape == expected.shape and np.allclose(swapped, expected):
+        return None              # symmetric: a transposed answer is a right answer
+    return swapped
+
+
+TRANSPOSED = ("a transposed result (rows and columns swapped)", _transposed)
+
+
+def _scipy_corr(args, kwargs, expected):
+    from scipy.signal import correlate2d
+    a, k = np.asarray(args[0], float), np.asarray(args[1], float)
+    return correlate2d(a, k, kwargs.get("mode", args[2] if len(args) > 2 else "valid"))
+
+
+def _scipy_conv(args, kwargs, expected):
+    from scipy.signal import convolve2d
+    a, k = np.asarray(args[0], float), np.asarray(args[1], float)
+    return convolve2d(a, k, kwargs.get("mode", args[2] if len(args) > 2 else "valid"))
+
+
+def _convmat_corr(args, kwargs, expected):
+    from scipy.signal import correlate2d
+    k = np.asarray(args[0], float)
+    H, W = args[1]
+    mode = kwargs.get("mode", args[2] if len(args) > 2 else "full")
+    cols = []
+    for p in range(H * W):
+        e = np.zeros(H * W)
+        e[p] = 1.0
+        cols.append(correlate2d(e.reshape(H, W), k, mode).ravel())
+    return np.stack(cols, axis=1)
+
+
+def _toeplitz_corr(args, kwargs, expected):
+    h, n = np.asarray(args[0], float)[::-1], args[1]
+    return np.stack([np.convolve(np.eye(n)[j], h) for j in range(n)], axis=1)
+
+
+def _conv2d_flipped(args, kwargs, expected):
+    import torch
+    x, w = (torch.as_tensor(np.asarray(v, dtype=np.float64)) for v in args[:2])
+    b = args[2] if len(args) > 2 else kwargs.get("bias")
+    b = None if b is None else torch.as_tensor(np.asarray(b, dtype=np.float64))
+    return torch.nn.functional.conv2d(x, torch.flip(w, (-2, -1)), b,
+                                      kwargs.get("stride", 1), kwargs.get("padding", 0)).numpy()
+
+
+def _unroll_seed(args, kwargs, expected):
+    """The seed's unroll_matrix (002, third answer), run as written."""
+    X, m = np.asarray(args[0], float), args[1]
+    flat_X, n = X.flatten(), X.shape[0]
+    out = np.zeros(((n - m) ** 2, m ** 2))
+    skipped = 0
+    for i in range(n ** 2):
+        if (i % n) < n - m and ((i / n) % n) < n - m:
+            for j in range(m):
+                for l in range(m):                                     # noqa: E741
+                    out[i - skipped, j * m + l] = flat_X[i + j * n + l]
+        else:
+            skipped += 1
+    return out
+
+
+def _unnormalised(args, kwargs, expected):
+    if not kwargs.get("normalize", True) or not isinstance(expected, np.ndarray):
+        return None
+    x = args[0].array if isinstance(args[0], T) else np.asarray(args[0])
+    return expected * (x.shape[-1] * x.shape[-2])
+
+
+def _by_chw(args, kwargs, expected):
+    if not isinstance(expected, np.ndarray):
+        return None
+    x = args[0].array if isinstance(args[0], T) else np.asarray(args[0])
+    n = x.shape[-1] * x.shape[-2] if kwargs.get("normalize", True) else 1
+    return expected * n / (x.shape[-1] * x.shape[-2] * x.shape[-3])
+
+
+def _vq_squared(args, kwargs, expected):
+    codes, dists = expected
+    return (codes, dists ** 2)
+
+
+def _gram_cols(args, kwargs, expected):
+    V = np.asarray(args[0], float)
+    return V.T @ V
+
+
+def _content_mean(args, kwargs, expected):
+    Fx, P = (a.array for a in args)
+    return np.mean((Fx - P) ** 2)
+
+
+def _content_no_half(args, kwargs, expected):
+    return 2 * expected
+
+
+def _style_layer_no_factor(args, kwargs, expected):
+    Fx = args[0].array
+    C_, M = Fx.shape[-3], Fx.shape[-1] * Fx.shape[-2]
+    return expected * 4 * C_ ** 2 * M ** 2
+
+
+def _tv_abs(args, kwargs, expected):
+    x = args[0].array
+    return np.abs(np.diff(x, axis=-2)).sum() + np.abs(np.diff(x, axis=-1)).sum()
+
+
+def _tv_mean(args, kwargs, expected):
+    x = args[0].array
+    return (np.diff(x, axis=-2) ** 2).mean() + (np.diff(x, axis=-1) ** 2).mean()
+
+
+def _angle_arccos(args, kwargs, expected):
+    a, b = (np.asarray(v, float) for v in args[:2])
+    th = np.arccos(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1, 1))
+    return float(np.degrees(th)) if kwargs.get("degrees", True) else float(th)
+
+
+def _angle_radians(args, kwargs, expected):
+    if kwargs.get("degrees", True) is False:
+        return float(np.degrees(expected))
+    return float(np.radians(expected))
+
+
+# ----------------------------------------------------------------------------- judges
+def _judge_kmeans(args, kwargs, expected, got, tol):
+    """kmeans: exactly k finite codes, a distortion consistent with them, and quality."""
+    obs, k = np.asarray(args[0], float), args[1]
+    if not (isinstance(got, tuple | list) and len(got) == 2):
+        return False, "expected a pair (code_book, distortion)"
+    book, dist = got
+    book = np.asarray(book, dtype=float) if isinstance(book, np.ndarray) else None
+    if book is None or book.shape != (k, obs.shape[1]):
+        return False, f"code_book: expected shape {(k, obs.shape[1])}, got " + \
+            (f"{book.shape}" if book is not None else "no array")
+    if not np.all(np.isfinite(book)):
+        return False, "code_book has NaN or infinite entries (an empty cluster?)"
+    try:
+        dist = float(dist)
+    except (TypeError, ValueError):
+        return False, "distortion is not a number"
+    true = np.sqrt(((obs[:, None, :] - book[None]) ** 2).sum(-1)).min(1).mean()
+    if not math.isclose(dist, true, rel_tol=1e-6, abs_tol=1e-6):
+        sq = (np.sqrt(((obs[:, None, :] - book[None]) ** 2).sum(-1)).min(1) ** 2).mean()
+        hint = " (that is the mean *squared* distance)" if math.isclose(dist, sq, rel_tol=1e-6) else ""
+        return False, (f"distortion {dist:.6g} disagrees with the mean Euclidean distance "
+                       f"to your code_book, {true:.6g}{hint}")
+    ref = float(expected[1])
+    if dist > 1.25 * ref + 1e-9:
+        return False, f"distortion {dist:.6g} is more than 1.25 × the reference's {ref:.6g}"
+    return True, f"distortion within 1.25 × the reference's"
+
+
+def _judge_quantize(args, kwargs, expected, got, tol):
+    image, k = np.asarray(args[0]), args[1]
+    if not isinstance(got, np.ndarray):
+        return False, "expected an ndarray"
+    if got.shape != image.shape:
+        return False, f"shape: expected {image.shape}, got {got.shape}"
+    if got.dtype != np.uint8:
+        return False, f"dtype: expected uint8, got {got.dtype}"
+    colours = len(np.unique(got.reshape(-1, 3), axis=0))
+    if colours > k:
+        return False, f"{colours} distinct colours, at most k = {k} allowed"
+    mse = float(((got.astype(float) - image) ** 2).mean())
+    ref = float(((expected.astype(float) - image) ** 2).mean())
+    if mse > 1.25 * ref + 1.0:
+        return False, f"MSE {mse:.2f} is more than 1.25 × the reference's {ref:.2f} + 1"
+    return True, "MSE within 1.25 × the reference's + 1"
+
+
+# ----------------------------------------------------------------------------- the catalogue
+def _g(name, points, make, public=True, timing=False):
+    return Group(name, points, make, public, timing)
+
+
+def _fixed(*cases):
+    return lambda rng: list(cases)
+
+
+EXERCISES = [
+    # ---- chapter 1
+    Exercise("inner", 1, "inner", [
+        _g("worked examples", 2, _fixed(C([1, 2, 3], [4, 5, 6], note="seed 000, §1.2"),
+                                        C([1, 0], [0, 1]), C([2.5], [-4.0]))),
+        _g("length mismatch raises ValueError", 1, _fixed(*_ERRORS_1)),
+        _g("random vectors", 2, _inner_random),
+        _g("hidden random vectors", 3, _inner_random, public=False)]),
+    Exercise("cosine_similarity", 1, "inner", [
+        _g("worked examples", 2, _fixed(C([1, 2, 3], [4, 5, 6]), C([1, 0], [0, 1]),
+                                        C([1, 1], [-2, -2]))),
+        _g("zero vector or length mismatch raises ValueError", 1, _fixed(*_ZERO)),
+        _g("random vectors", 2, _inner_random),
+        _g("hidden random vectors", 3, _inner_random, public=False)]),
+    Exercise("angle_between", 1, "inner", [
+        _g("worked examples", 2, _fixed(C([1, 0], [0, 1]), C([1, 0], [1, 1]),
+                                        C([1, 0], [-1, 1], degrees=False))),
+        _g("exactly 0 and 180 for (anti)parallel vectors", 2, _angle_exact),
+        _g("zero vector or length mismatch raises ValueError", 1, _fixed(*_ZERO)),
+        _g("random vectors", 1, _angle_random),
+        _g("hidden random vectors", 2, _angle_random, public=False),
+        _g("hidden (anti)parallel vectors", 1, _angle_exact, public=False)],
+        misconceptions=[("arccos of the cosine: rounding leaves a tiny angle between "
+                         "(anti)parallel vectors", _angle_arccos),
+                        ("radians and degrees swapped", _angle_radians)]),
+    Exercise("direction", 1, "inner", [
+        _g("worked examples (seed 000, §1.3)", 2, _fixed(
+            C([1, 0], [1, 1]), C([1, 0], [0, 1]), C([1, 0], [-1, 1]),
+            C([1.0, 0.0], [1e-12, 1.0], note="a·b = 1e-12: orthogonal within tol"),
+            Case(args=([1.0, 0.0], [1e-3, 1.0]), kwargs={"tol": 1e-2}, note="a custom tol"))),
+        _g("random vectors", 2, _direction_random),
+        _g("hidden random vectors", 3, _direction_random, public=False)]),
+    # ---- chapter 2
+    Exercise("gram", 2, "gram", [
+        _g("worked examples", 2, _fixed(C([[1, 2], [3, 4]]), C(np.eye(3)),
+                                        C([[1.0, 2.0, 3.0]], note="k = 1"))),
+        _g("random (k, n)", 2, _gram_random),
+        _g("hidden random (k, n)", 3, _gram_random, public=False)],
+        misconceptions=[("the Gram matrix of the columns (VᵀV) instead of the rows (VVᵀ)",
+                         _gram_cols), TRANSPOSED]),
+    Exercise("gram_matrix", 2, "gram", [
+        _g("worked examples", 2, _gram_matrix_examples),
+        _g("random feature maps, numpy and torch", 3, _gram_matrix_random),
+        _g("hidden random feature maps", 3, _gram_matrix_random, public=False)],
+        torch=True, strict_type=True,
+        misconceptions=[("the Gram matrix without the 1/(H·W) normalisation", _unnormalised),
+                        ("the Gram matrix divided by C·H·W instead of H·W", _by_chw)]),
+    Exercise("gramian_angular_field", 2, "gram", [
+        _g("worked examples", 2, _fixed(C([1.0, 2.0, 3.0, 4.0]),
+                                        C([1.0, 2.0, 3.0, 4.0], kind="difference"),
+                                        C([0.0, 1.0], note="two points"))),
+        _g("constant series or unknown kind raises ValueError", 1, _fixed(
+            E([2.0, 2.0, 2.0], note="a constant series"),
+            E([1.0, 2.0, 3.0], kind="product", note="an unknown kind"))),
+        _g("random series", 2, _gaf_random),
+        _g("hidden random series", 3, _gaf_random, public=False)],
+        tol=(1e-6, 1e-6), misconceptions=[TRANSPOSED]),
+    # ---- chapter 3
+    Exercise("toeplitz_1d", 3, "toeplitz", [
+        _g("worked examples", 2, _fixed(C([1.0, 2.0, 3.0], 4), C([1.0], 3), C([1.0, -1.0], 2))),
+        _g("random kernels", 2, _toeplitz_random),
+        _g("hidden random kernels", 3, _toeplitz_random, public=False)],
+        misconceptions=[("correlation instead of convolution (kernel not flipped)", _toeplitz_corr),
+                        TRANSPOSED]),
+    Exercise("conv_matrix_2d", 3, "toeplitz", [
+        _g("worked examples (seed 002)", 2, _fixed(
+            C(np.array([[4.0, 3.0], [1.0, 2.0]]), (3, 3), mode="full"),
+            C(np.array([[4.0, 3.0], [1.0, 2.0]]), (3, 3), mode="valid"),
+            C(np.array([[1.0, 2.0], [3.0, 4.0]]), (2, 3)))),
+        _g("random kernels and shapes", 2, _convmat_random),
+        _g("hidden random kernels and shapes", 3, _convmat_random, public=False)],
+        misconceptions=[("correlation instead of convolution (kernel not flipped)", _convmat_corr),
+                        TRANSPOSED]),
+    Exercise("im2col", 3, "toeplitz", [
+        _g("worked examples", 2, _fixed(C(np.arange(9.0).reshape(1, 3, 3), 2),
+                                        C(np.arange(18.0).reshape(2, 3, 3), 2, padding=1))),
+        _g("random inputs, strides and padding", 3, _im2col_random),
+        _g("hidden random inputs", 3, _im2col_random, public=False)],
+        misconceptions=[TRANSPOSED]),
+    Exercise("conv2d_im2col", 3, "toeplitz", [
+        _g("worked examples (seed 003)", 2, _fixed(
+            C(_SEED_X[None, None], _SEED_H[None, None]),
+            C(_SEED_X[None, None], _SOBEL[None, None], np.array([1.0])))),
+        _g("random inputs, bias, stride, padding", 3, _conv2d_random),
+        _g("vectorised (no Python loop over output pixels)", 2, _conv2d_speed, timing=True),
+        _g("hidden random inputs", 3, _conv2d_random, public=False)],
+        forbidden=CONV_FORBIDDEN,
+        misconceptions=[("convolution instead of cross-correlation (kernel flipped)",
+                         _conv2d_flipped)]),
+    Exercise("unroll_matrix", 3, "toeplitz", [
+        _g("worked examples (seed 002)", 2, _fixed(C(_SEED_X, 2),
+                                                   C(np.arange(16.0).reshape(4, 4), 2))),
+        _g("edge cases: m = 1 and m = n", 1, _fixed(C(_SEED_X, 1), C(_SEED_X, 3))),
+        _g("random inputs", 2, _unroll_random),
+        _g("hidden random inputs", 3, _unroll_random, public=False)],
+        misconceptions=[("(n − m)² rows instead of (n − m + 1)²: the seed's off-by-one",
+                         _unroll_seed), TRANSPOSED]),
+    # ---- chapter 4
+    Exercise("correlate2d", 4, "correlation", [
+        _g("worked examples (seed 003)", 2, _corr_examples),
+        _g("edge cases: kernel larger than the input, lists", 2, _corr_edges),
+        _g("random inputs, all modes", 2, _corr_random),
+        _g("hidden random inputs", 3, _corr_random, public=False)],
+        forbidden=CONV_FORBIDDEN,
+        misconceptions=[("convolution instead of correlation (kernel flipped)", _scipy_conv),
+                        TRANSPOSED]),
+    Exercise("convolve2d", 4, "correlation", [
+        _g("worked examples (seed 003)", 2, _corr_examples),
+        _g("edge cases: kernel larger than the input, lists", 2, _corr_edges),
+        _g("random inputs, all modes", 2, _corr_random),
+        _g("hidden random inputs", 3, _corr_random, public=False)],
+        forbidden=CONV_FORBIDDEN,
+        misconceptions=[("correlation instead of convolution (kernel not flipped)", _scipy_corr),
+                        TRANSPOSED]),
+    Exercise("conv_output_size", 4, "correlation", [
+        _g("worked examples", 2, _fixed(C(5, 3), C(32, 3, padding=1), C(7, 3, stride=2),
+                                        C(10, 3, dilation=2), C(224, 7, padding=3, stride=2))),
+        _g("output < 1 raises ValueError", 1, _fixed(E(2, 5, note="kernel larger than input"),
+                                                     E(5, 3, dilation=3, note="dilated kernel too large"))),
+        _g("random sizes", 2, _cos_random),
+        _g("hidden random sizes", 2, _cos_random, public=False)],
+        integer=("result",)),
+    # ---- chapter 5
+    Exercise("vq", 5, "vq", [
+        _g("worked example (seed 004)", 2, _fixed(C(_SEED_FEATURES, _SEED_CODES))),
+        _g("ties go to the lowest index", 1, _fixed(
+            C([[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]),
+            C([[2.0, 2.0]], [[1.0, 1.0], [1.0, 1.0]]))),
+        _g("random points", 2, _vq_random),
+        _g("hidden random points", 3, _vq_random, public=False)],
+        tol=(1e-6, 1e-6), integer=("result[0]",),
+        misconceptions=[("squared distances instead of plain Euclidean distances", _vq_squared)]),
+    Exercise("kmeans", 5, "vq", [
+        _g("worked example (seed 004)", 2, _fixed(C(_SEED_FEATURES, 3, seed=4321))),
+        _g("clustered random points", 2, _kmeans_random),
+        _g("hidden clustered points", 3, _kmeans_random, public=False)],
+        judge=_judge_kmeans),
+    Exercise("quantize_image", 5, "vq", [
+        _g("small images", 2, _quant_random),
+        _g("hidden small images", 3, _quant_random, public=False)],
+        judge=_judge_quantize),
+    Exercise("VectorQuantizer", 5, "vq", [
+        _g("small codebooks: values and gradients", 3, _vqmod_examples),
+        _g("random codebooks", 2, _vqmod_random),
+        _g("hidden random codebooks", 3, _vqmod_random, public=False)],
+        kind="class", torch=True, integer=("result[2]",)),
+    # ---- chapter 6
+    Exercise("content_loss", 6, "style", [
+        _g("values and gradients", 2, _content_random),
+        _g("hidden values and gradients", 3, _content_random, public=False)],
+        torch=True, misconceptions=[("a mean instead of ½ Σ", _content_mean),
+                                    ("Σ (F − P)² without the ½", _content_no_half)]),
+    Exercise("style_layer_loss", 6, "style", [
+        _g("values and gradients", 2, _style_layer_random),
+        _g("hidden values and gradients", 3, _style_layer_random, public=False)],
+        torch=True, misconceptions=[("Σ (G − A)² without the 1/(4N²M²)", _style_layer_no_factor)]),
+    Exercise("style_loss", 6, "style", [
+        _g("values and gradients", 2, _style_random),
+        _g("hidden values and gradients", 3, _style_random, public=False)],
+        torch=True),
+    Exercise("total_variation", 6, "style", [
+        _g("values and gradients", 2, _tv_random),
+        _g("hidden values and gradients", 3, _tv_random, public=False)],
+        torch=True, misconceptions=[("absolute differences (L1) instead of squares", _tv_abs),
+                                    ("means instead of sums", _tv_mean)]),
+]
+
+BY_NAME = {ex.name: ex for ex in EXERCISES}
+CHAPTER_MODULES = {1: "inner", 2: "gram", 3: "toeplitz", 4: "correlation", 5: "vq", 6: "style"}
+
+
+def get(name):
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown exercise {name!r}; known: {', '.join(BY_NAME)}") from None

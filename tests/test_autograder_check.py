@@ -1,0 +1,83 @@
+"""The in-notebook self-check: `check(name, fn)` on the reference, on wrong answers, on stubs."""
+import contextlib
+import io
+
+import numpy as np
+import pytest
+
+import solutions
+from autograder import check, registry
+
+
+def run(name, fn):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        result = check(name, fn)
+    return result, buf.getvalue()
+
+
+@pytest.mark.parametrize("name", [ex.name for ex in registry.EXERCISES])
+def test_reference_passes_every_public_case(name):
+    result, out = run(name, getattr(solutions, name))
+    assert result.passed, out
+    assert result.score == registry.get(name).public_points
+    lines = out.strip().splitlines()
+    assert len(lines) == sum(g.public for g in registry.get(name).groups) + 1
+    assert all(line.startswith("✔") for line in lines[:-1])
+    assert "hidden cases" in lines[-1]
+
+
+def test_catalogue_and_registry_agree():
+    names = [n for ch in solutions.CATALOGUE.values() for n in ch]
+    assert sorted(names) == sorted(registry.BY_NAME)
+
+
+def test_output_is_deterministic_and_result_prints_nothing_in_a_notebook():
+    def gram(v):                        # the columns' Gram matrix: a known misconception
+        v = np.asarray(v, float)
+        return v.T @ v
+    r1, out1 = run("gram", gram)
+    r2, out2 = run("gram", gram)
+    assert out1 == out2
+    assert "0x" not in out1 and " s)" not in out1
+    assert "VᵀV" in out1 and "expected" in out1 and "rtol=1e-06, atol=1e-08" in out1
+    assert not r1.passed and r1.score == 0
+    assert repr(r1) == "CheckResult(name='gram', score=0, max_score=4)"
+    assert r1._ipython_display_() is None
+
+
+def test_stub_reports_not_implemented_with_its_hint_on_one_line():
+    def inner(a, b):
+        """Σ aᵢbᵢ."""
+        raise NotImplementedError("multiply elementwise, then sum")
+    result, out = run("inner", inner)
+    lines = out.strip().splitlines()
+    assert lines[0] == "✘ inner: not implemented yet: multiply elementwise, then sum"
+    assert len(lines) == 2 and result.score == 0
+
+
+def test_forbidden_call_fails_the_whole_exercise():
+    def convolve2d(a, k, mode="valid"):
+        import scipy.signal
+        return scipy.signal.convolve2d(a, k, mode)
+    result, out = run("convolve2d", convolve2d)
+    assert result.score == 0
+    assert "forbidden call: scipy.signal.convolve2d" in out
+    import scipy.signal                  # restored afterwards
+    assert scipy.signal.convolve2d(np.ones((2, 2)), np.ones((1, 1))).shape == (2, 2)
+
+
+def test_forbidden_name_imported_into_the_learners_globals_is_caught_too():
+    ns = {}
+    exec("from scipy.signal import correlate2d as c2\n"
+         "def correlate2d(a, k, mode='valid'):\n    return c2(a, k, mode)\n", ns)
+    result, out = run("correlate2d", ns["correlate2d"])
+    assert result.score == 0 and "forbidden call" in out
+    assert ns["c2"].__module__.startswith("scipy")
+
+
+def test_unknown_name_and_non_callable():
+    with pytest.raises(KeyError):
+        check("no_such_exercise", print)
+    result, out = run("inner", None)
+    assert not result.passed and "expected a function" in out
