@@ -1,0 +1,38 @@
+"""The exercise catalogue (../shared/EXERCISES.md, version 1.1) as the `solutions` package exports it."""
+import importlib
+
+import pytest
+
+import solutions
+
+# the 23 functions and one class of the catalogue, in its order (EXERCISES.md 1.1)
+EXPECTED = {
+    1: ["inner", "cosine_similarity", "angle_between", "direction"],
+    2: ["gram", "gram_matrix", "gramian_angular_field"],
+    3: ["toeplitz_1d", "conv_matrix_2d", "im2col", "conv2d_im2col", "unroll_matrix"],
+    4: ["correlate2d", "convolve2d", "conv_output_size"],
+    5: ["vq", "kmeans", "quantize_image", "VectorQuantizer"],
+    6: ["content_loss", "style_layer_loss", "style_loss", "total_variation"],
+}
+MODULES = {1: "inner", 2: "gram", 3: "toeplitz", 4: "correlation", 5: "vq", 6: "style"}
+NAMES = [name for names in EXPECTED.values() for name in names]
+
+
+def test_catalogue_is_the_expected_one():
+    assert solutions.CATALOGUE == EXPECTED
+    assert len(NAMES) == 23 and len(set(NAMES)) == 23
+    assert sorted(solutions.__all__) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("chapter, name", [(c, n) for c, names in EXPECTED.items() for n in names])
+def test_name_importable_documented_and_from_its_chapter_module(chapter, name):
+    obj = getattr(solutions, name)
+    assert callable(obj)
+    assert obj.__doc__ and len(obj.__doc__.strip()) > 20
+    module = importlib.import_module(f"solutions.{MODULES[chapter]}")
+    assert getattr(module, name) is obj
+    exec(f"from solutions import {name}", {})
+
+
+def test_vector_quantizer_is_the_only_class():
+    assert [n for n in NAMES if isinstance(getattr(solutions, n), type)] == ["VectorQuantizer"]
