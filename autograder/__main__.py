@@ -1,0 +1,115 @@
+"""python -m autograder {release,check,grade,sync} ... (a thin layer over the API)."""
+import argparse
+import sys
+
+EXIT_MISUSE = 2
+
+
+def _release(a):
+    from .release import release
+    paths = release(a.src, a.out, answers=not a.no_answers)
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
+def _check(a):
+    from .checkfile import check_file
+    return check_file(a.path, a.exercise, answers_dir=a.answers)
+
+
+def _grade(a):
+    from .grade import GraderMisuse, grade
+    from .sandbox import Limits
+    limits = Limits(wall=a.timeout, cpu=a.timeout, memory=int(a.memory * (1 << 20)),
+                    output=int(a.output_limit * 1024))
+    try:
+        grade(a.paths, a.out, jobs=a.jobs, seed=a.seed, limits=limits,
+              exercises=a.exercise or None, fresh=a.fresh,
+              log=(lambda *x: None) if a.quiet else print)
+    except (GraderMisuse, FileNotFoundError) as e:
+        print(f"autograder grade: error: {e}", file=sys.stderr)
+        return EXIT_MISUSE
+    return 0
+
+
+def _sync(a):
+    from .sync import sync
+    drifts = sync(a.bookdir, check=a.check)
+    for d in drifts:
+        print(d)
+    if a.check:
+        if drifts:
+            print(f"{len(drifts)} solution block(s) differ: run `python -m autograder sync {a.bookdir}`")
+            return 1
+        print("all solution blocks equal the solutions modules")
+        return 0
+    print(f"rewrote {len(drifts)} solution block(s)" if drifts else "nothing to rewrite")
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m autograder", description=(
+        "Release student notebooks, self-check a learner's file, grade submissions in a "
+        "sandbox, and keep notebook solutions in sync with the solutions package."))
+    sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    r = sub.add_parser("release", help="write the student edition of every notebook in SRC",
+                       description="Write the student edition of every notebook in SRC into DIR: "
+                       "solution blocks become stubs raising NotImplementedError(<# HINT: line>), "
+                       "outputs and metadata are cleared, and DIR/public_answers.{json,npz} hold "
+                       "the public cases' answers for learners without the solutions package.")
+    r.add_argument("src", help="a folder of notebooks (e.g. book) or one notebook")
+    r.add_argument("--out", required=True, help="output folder (e.g. release)")
+    r.add_argument("--no-answers", action="store_true", help="do not write public_answers.*")
+    r.set_defaults(func=_release)
+
+    c = sub.add_parser("check", help="self-check a notebook or .py file with the public cases",
+                       description="Run the public cases on the exercises defined in PATH; one "
+                       "line per exercise. Exit 0 when all pass, 1 otherwise. Hidden cases run "
+                       "only at grading.")
+    c.add_argument("path", help="a .ipynb or .py file")
+    c.add_argument("--exercise", help="check only this exercise")
+    c.add_argument("--answers", help="folder holding public_answers.{json,npz} "
+                   "(default: the solutions package if importable, else searched)")
+    c.set_defaults(func=_check)
+
+    g = sub.add_parser("grade", help="grade submissions in a sandbox (public + hidden cases)",
+                       description="Grade each PATH (a .py, a .ipynb or a folder: one learner) "
+                       "in sandboxed child processes. Writes DIR/<name>/results.json (Gradescope "
+                       "format) and DIR/grades.csv; resumes a stopped batch. Exit 0 whatever the "
+                       "learners scored, 2 when the grader is misused.")
+    g.add_argument("paths", nargs="+", metavar="PATH", help="submissions")
+    g.add_argument("--out", required=True, help="results folder")
+    g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    g.add_argument("--seed", type=int, default=None,
+                   help="the instructor's secret seed of the hidden cases (default 0)")
+    g.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds of wall clock and CPU per exercise (default 10)")
+    g.add_argument("--memory", type=float, default=2048,
+                   help="MiB of memory a child may allocate (default 2048)")
+    g.add_argument("--output-limit", type=float, default=1024,
+                   help="KiB of output a submission may print (default 1024)")
+    g.add_argument("--exercise", action="append", help="grade only this exercise (repeatable)")
+    g.add_argument("--fresh", action="store_true", help="regrade submissions already graded")
+    g.add_argument("--quiet", action="store_true", help="print nothing per submission")
+    g.set_defaults(func=_grade)
+
+    s = sub.add_parser("sync", help="rewrite notebook solution blocks from the solutions modules",
+                       description="For each `# BEGIN SOLUTION` … `# END SOLUTION` block of the "
+                       "notebooks in BOOKDIR, put the source (inspect.getsource) of the same "
+                       "names from the chapter's solutions module, in the same order.")
+    s.add_argument("bookdir", help="folder of chapter notebooks (e.g. book)")
+    s.add_argument("--check", action="store_true",
+                   help="write nothing; list the drift and exit 1 if there is any")
+    s.set_defaults(func=_sync)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,360 @@
+"""The sandbox's fork server: imports numpy/torch once, then forks one child per submission.
+
+Started by `autograder.sandbox` as `python -I -S _forkserver.py CONFIG` - isolated mode and
+no site processing, so neither the project folder nor the editable install of `solutions`
+and `autograder` is on its path: it sees only the site-packages folders listed in CONFIG.
+It holds the cases' *inputs* (never the expected answers, never the seed).
+
+Protocol (one JSON object a line): the grader writes a job
+    {"files": [[label, path], ...], "exercises": [...], "scratch": dir, "uid": int|null, ...}
+and reads back {"status": {exercise: "done" | "timeout" | "crashed: ..." | ...},
+"output": captured learner output (truncated), "problems": [...]}.
+
+The child of a job: its own session (process group); reads the learner's files, then (as
+root) drops to an unprivileged uid in its private scratch folder; sets CPU, memory, file
+and process limits; installs an audit hook that refuses subprocesses, forks, ctypes,
+sockets, imports of `solutions`/`autograder`, and reading the denied folders; loads the
+definitions (see _loader.py); runs each exercise's cases with _harness.run_case, writing
+<scratch>/out/<exercise>.json/.npz. The server kills the whole group on a time or output
+limit, and starts a new child for the exercises not yet run.
+"""
+import json
+import os
+import resource
+import selectors
+import signal
+import sys
+import time
+
+CFG = json.load(open(sys.argv[1], encoding="utf-8"))
+sys.path[:0] = CFG["sys_path"]
+os.environ.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "MPLBACKEND": "Agg"})
+
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+
+def _load_by_path(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+harness = _load_by_path("_ag_harness", CFG["harness"])
+loader = _load_by_path("_ag_loader", CFG["loader"])
+
+for mod in CFG.get("preload", []):
+    try:
+        importlib.import_module(mod)
+    except Exception:  # noqa: BLE001 - an optional package
+        pass
+try:
+    import torch
+    torch.set_num_threads(1)            # before any warm-up: a process that forks
+    (torch.ones(4, 4, requires_grad=True) @ torch.ones(4, 4)).sum().backward()
+except ImportError:
+    torch = None
+np.ones((8, 8)) @ np.ones((8, 8))
+
+# the cases' inputs, in memory: {exercise: {"forbidden": [...], "kind": str, "cases": [...]}}
+with open(CFG["cases_json"], encoding="utf-8") as f:
+    SPEC = json.load(f)
+with np.load(CFG["cases_npz"], allow_pickle=False) as z:
+    ARRAYS = {k: z[k] for k in z.files}
+os.unlink(CFG["cases_json"])
+os.unlink(CFG["cases_npz"])
+os.unlink(sys.argv[1])
+
+DENIED_EVENTS = {
+    "os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+    "subprocess.Popen", "pty.spawn", "os.kill", "os.killpg", "signal.pthread_kill",
+    "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.call_function",
+    "socket.connect", "socket.bind", "socket.sendto", "os.setuid", "os.setgid",
+    "os.chown", "os.chmod", "os.rename", "os.remove", "os.rmdir", "shutil.rmtree",
+    "os.symlink", "os.link", "os.truncate", "sys._current_frames", "os.putenv",
+    "os.unsetenv",
+}
+
+
+def _install_audit_hook(scratch, deny, allow):
+    """Refuse what a graded function has no business doing (cannot be removed afterwards)."""
+    realpath = os.path.realpath
+    deny = tuple(realpath(d).rstrip("/") + "/" for d in deny)
+    allow = tuple(realpath(a).rstrip("/") + "/" for a in allow)
+    scratch = realpath(scratch).rstrip("/") + "/"
+    blocked = ("solutions", "autograder")
+
+    def path_ok(path, write):
+        try:
+            p = realpath(os.fsdecode(path)) + "/"
+        except Exception:  # noqa: BLE001
+            return False
+        if write and not (p.startswith(scratch) or p in ("/dev/null/",)):
+            return False
+        if p.startswith(deny) and not p.startswith(allow):
+            return False
+        return True
+
+    def hook(event, args):
+        if event in DENIED_EVENTS:
+            if event in ("os.chmod", "os.rename", "os.remove", "os.rmdir", "os.truncate",
+                         "shutil.rmtree") and args and \
+                    isinstance(args[0], (str, bytes)) and path_ok(args[0], True):
+                return
+            raise PermissionError(f"{event} is not allowed while grading")
+        if event == "open":
+            path, mode, flags = (list(args) + [None, None])[:3]
+            if isinstance(path, int) or path is None:
+                return
+            write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                (isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+            if not path_ok(path, bool(write)):
+                raise PermissionError(f"opening {os.fsdecode(path)!r} is not allowed while grading")
+        elif event in ("os.listdir", "os.scandir"):
+            if args and args[0] is not None and not isinstance(args[0], int) and \
+                    not path_ok(args[0], False):
+                raise PermissionError("listing that folder is not allowed while grading")
+        elif event == "import":
+            if str(args[0]).split(".")[0] in blocked:
+                raise ImportError(f"{args[0]} cannot be imported while grading")
+    sys.addaudithook(hook)
+
+
+def _limits(job, n_exercises):
+    lim = job["limits"]
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    vm = 0
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                vm = int(line.split()[1]) * 1024
+    mem = vm + int(lim["memory"])
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = int(used.ru_utime + used.ru_stime) + int(lim["cpu"]) * (n_exercises + 1) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(lim["file"]), int(lim["file"])))
+    if job.get("uid") is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
+
+
+def _find(name, namespaces, chapter):
+    """The learner's object for `name`: their chapter's file first, then any other file."""
+    ordered = sorted(namespaces, key=lambda item: (item[1] != chapter, item[0]))
+    for label, ch, ns in ordered:
+        if name in ns:
+            return ns[name], ns, label
+    return None, None, None
+
+
+def _child(job, exercises, progress_w, output_w):
+    """In the forked child: never returns."""
+    try:
+        os.setsid()
+        os.dup2(output_w, 1)
+        os.dup2(output_w, 2)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        scratch = job["scratch"]
+        sources = []
+        for label, path, chapter in job["files"]:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(int(job["limits"]["source"]) + 1)
+                if len(data) > int(job["limits"]["source"]):
+                    sources.append((label, chapter, None, f"{label}: larger than the source limit"))
+                else:
+                    sources.append((label, chapter, data, None))
+            except OSError as e:
+                sources.append((label, chapter, None, f"{label}: cannot read ({e.strerror})"))
+        if job.get("uid") is not None:
+            os.setgroups([])
+            os.setgid(job["gid"])
+            os.setuid(job["uid"])
+        os.chdir(scratch)
+        os.environ.update({"HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": scratch})
+        _limits(job, len(exercises))
+        progress = os.fdopen(progress_w, "w", buffering=1)
+        _install_audit_hook(scratch, job["deny"], job["allow"])
+        problems, namespaces = [], []
+        for label, chapter, data, err in sources:
+            if err:
+                problems.append(err)
+                continue
+            ns = {"__name__": "__submission__", "__builtins__": __builtins__}
+            try:
+                text = loader.decode_source(data, label)
+                problems += loader.load(text, label, ns)
+            except ValueError as e:
+                problems.append(str(e))
+            namespaces.append((label, chapter, ns))
+        os.makedirs("out", exist_ok=True)
+        with open("out/_load.json", "w") as f:
+            json.dump({"problems": problems[:50]}, f)
+        progress.write("L\n")
+        for name in exercises:
+            progress.write(f"S {name}\n")
+            spec = SPEC[name]
+            fn, ns, label = _find(name, namespaces, spec["chapter"])
+            result = {"cases": [], "where": label}
+            arrays = {}
+            if fn is None:
+                result["missing"] = True
+            else:
+                for ci, (tree, keys) in enumerate(spec["cases"]):
+                    case_arrays = {k: ARRAYS[f"{name}.{ci}.{k}"] for k in keys}
+                    res, ra = harness.run_case(fn, tree, case_arrays, spec["forbidden"], ns)
+                    for k, v in ra.items():
+                        arrays[f"c{ci}.{k}"] = v
+                    result["cases"].append(res)
+            try:
+                with open(f"out/{name}.npz", "wb") as f:
+                    np.savez(f, allow_pickle=False, **arrays)
+                text = json.dumps(result)
+            except (TypeError, ValueError, OSError) as e:
+                text = json.dumps({"cases": [], "unsaved": f"{type(e).__name__}: {e}"[:300]})
+            with open(f"out/{name}.json", "w") as f:
+                f.write(text)
+            progress.write(f"D {name}\n")
+        progress.close()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - the server reads the exit status
+        os._exit(3)
+    os._exit(0)
+
+
+def _kill_group(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _describe(status):
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        what = {signal.SIGKILL: "killed (memory or CPU limit?)", signal.SIGXCPU: "CPU time limit",
+                signal.SIGSEGV: "segmentation fault", signal.SIGXFSZ: "file size limit"}.get(sig)
+        return f"crashed: signal {sig}" + (f", {what}" if what else "")
+    return f"crashed: exit status {os.WEXITSTATUS(status)}"
+
+
+def run_job(job):
+    timeout = float(job["limits"]["wall"])
+    out_limit = int(job["limits"]["output"])
+    remaining = list(job["exercises"])
+    status, output, problems = {}, bytearray(), []
+    truncated = False
+    loaded_once = False
+    while remaining:
+        pr, pw = os.pipe()
+        orr, ow = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(pr)
+            os.close(orr)
+            _child(job, remaining, pw, ow)
+        os.close(pw)
+        os.close(ow)
+        sel = selectors.DefaultSelector()
+        sel.register(pr, selectors.EVENT_READ, "progress")
+        sel.register(orr, selectors.EVENT_READ, "output")
+        current, loaded, buf = None, False, b""
+        start = time.monotonic()
+        deadline = start + timeout + float(job["limits"].get("load", 30))
+        hard = start + timeout * (len(remaining) + 1) + float(job["limits"].get("load", 30))
+        reason = None
+        open_fds = 2
+        while open_fds:
+            now = time.monotonic()
+            if now > min(deadline, hard):
+                reason = "timeout"
+                _kill_group(pid)
+                break
+            for key, _ in sel.select(timeout=max(0.0, min(deadline, hard) - now)):
+                try:
+                    data = os.read(key.fd, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    sel.unregister(key.fd)
+                    open_fds -= 1
+                    continue
+                if key.data == "output":
+                    room = out_limit - len(output)
+                    if len(data) > room:
+                        output += data[:max(room, 0)]
+                        truncated = True
+                        reason = "output"
+                        _kill_group(pid)
+                        open_fds = 0
+                        break
+                    output += data
+                    continue
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    msg = line.decode("utf-8", "replace")
+                    if msg == "L":
+                        loaded = loaded_once = True
+                        deadline = time.monotonic() + timeout
+                    elif msg.startswith("S ") and msg[2:] in remaining:
+                        current = msg[2:]
+                        deadline = time.monotonic() + timeout
+                    elif msg.startswith("D ") and msg[2:] == current:
+                        status[current] = "done"
+                        remaining.remove(current)
+                        current = None
+                        deadline = time.monotonic() + timeout
+        sel.close()
+        os.close(pr)
+        os.close(orr)
+        _kill_group(pid)
+        _, st = os.waitpid(pid, 0)
+        if reason is None and current is None and not remaining:
+            break
+        if reason == "timeout":
+            why = f"timeout: more than {timeout:g} s"
+        elif reason == "output":
+            why = f"output limit: printed more than {out_limit} bytes"
+        else:
+            why = _describe(st) if (os.WIFSIGNALED(st) or os.WEXITSTATUS(st)) else \
+                "the process ended before finishing (sys.exit or os._exit?)"
+        if not loaded:
+            problems.append(f"loading the submission failed: {why}")
+            for name in remaining:
+                status[name] = f"not run: loading the submission failed ({why})"
+            break
+        victim = current if current is not None else (remaining[0] if remaining else None)
+        if victim is None:
+            break
+        status[victim] = why
+        remaining.remove(victim)
+    text = output.decode("utf-8", "replace")
+    if truncated:
+        text += f"\n[output truncated at {out_limit} bytes]"
+    return {"status": status, "output": text, "problems": problems, "loaded": loaded_once}
+
+
+def main():
+    out = sys.__stdout__
+    out.write("ready\n")
+    out.flush()
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            reply = run_job(job)
+        except Exception as e:  # noqa: BLE001 - report, keep serving
+            reply = {"status": {}, "output": "", "problems": [f"fork server: {type(e).__name__}: {e}"]}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

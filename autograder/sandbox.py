@@ -1,0 +1,224 @@
+"""The grader's side of the sandbox: start fork servers, hand them submissions, read results.
+
+Isolation, from the outside in:
+  - the fork server is a separate interpreter started with `-I -S` (no site processing, no
+    project folder on its path), holding only the cases' inputs: never `solutions`, never
+    the expected answers or the seed; it imports numpy/torch/scipy once;
+  - one child per submission (re-forked after a limit is hit), in its own session, killed
+    as a whole process group at a time limit; as root it runs as an unprivileged uid
+    (one per job slot, so that no slot can signal another) in a private scratch folder;
+  - limits: wall clock per exercise, CPU time, address space, file size, processes;
+  - an audit hook refuses forks, subprocesses, ctypes, sockets, imports of `solutions` or
+    `autograder`, and reading the course folder, the results or the other submissions;
+  - results come back as JSON + `.npz` read with allow_pickle=False and size caps.
+"""
+import json
+import os
+import pathlib
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+PROJECT = HERE.parent
+PRELOAD = ["scipy", "scipy.signal", "scipy.ndimage", "scipy.sparse", "scipy.spatial",
+           "scipy.cluster.vq", "scipy.linalg", "torch.nn", "torch.nn.functional",
+           "matplotlib", "matplotlib.pyplot"]
+
+
+@dataclass
+class Limits:
+    wall: float = 10.0            # seconds of wall clock per exercise
+    cpu: float = 10.0             # CPU seconds per exercise (a whole child: × exercises + 1)
+    memory: int = 2 << 30         # bytes of address space on top of the server's
+    output: int = 1 << 20         # bytes of captured stdout + stderr per submission
+    file: int = 256 << 20         # largest file the child may write (its results included)
+    source: int = 20 << 20        # largest learner file read
+    load: float = 30.0            # seconds to load the definitions
+
+    def as_dict(self):
+        return dict(self.__dict__)
+
+
+def site_paths():
+    """Where numpy and torch live, without the project folder (editable installs)."""
+    paths = []
+    for p in site.getsitepackages() + [site.getusersitepackages()]:
+        if os.path.isdir(p) and p not in paths:
+            paths.append(p)
+    return [p for p in paths if os.path.realpath(p) != os.path.realpath(PROJECT)]
+
+
+def write_cases(directory, cases):
+    """cases: {name: {"chapter", "kind", "forbidden", "cases": [(tree, arrays)]}} -> files."""
+    spec, arrays = {}, {}
+    for name, c in cases.items():
+        items = []
+        for ci, (tree, arr) in enumerate(c["cases"]):
+            harness_tree = {k: tree[k] for k in ("args", "kwargs", "call", "grad", "repeat")}
+            items.append([harness_tree, sorted(arr)])
+            for k, v in arr.items():
+                arrays[f"{name}.{ci}.{k}"] = v
+        spec[name] = {"chapter": c["chapter"], "kind": c["kind"], "forbidden": list(c["forbidden"]),
+                      "cases": items}
+    jpath, npath = directory / "cases.json", directory / "cases.npz"
+    jpath.write_text(json.dumps(spec), encoding="utf-8")
+    with open(npath, "wb") as f:
+        np.savez(f, allow_pickle=False, **arrays)
+    return jpath, npath
+
+
+def sandbox_ids(slot):
+    """(uid, gid) of a job slot when running as root, else (None, None)."""
+    if os.geteuid() != 0:
+        return None, None
+    base = int(os.environ.get("AUTOGRADER_UID_BASE", "64000"))
+    try:
+        import grp
+        gid = grp.getgrnam("nogroup").gr_gid
+    except KeyError:
+        gid = 65534
+    return base + slot, gid
+
+
+class ServerDied(RuntimeError):
+    pass
+
+
+class ForkServer:
+    """One fork server process (a job slot). Not thread-safe: one per worker thread."""
+
+    def __init__(self, cases, slot=0, deny=()):
+        self.cases, self.slot, self.deny = cases, slot, list(deny)
+        self.proc = None
+        self.lock = threading.Lock()
+
+    def start(self):
+        private = pathlib.Path(tempfile.mkdtemp(prefix="ag-server-"))
+        os.chmod(private, 0o700)
+        jpath, npath = write_cases(private, self.cases)
+        cfg = {"sys_path": site_paths(), "harness": str(HERE / "_harness.py"),
+               "loader": str(HERE / "_loader.py"), "cases_json": str(jpath),
+               "cases_npz": str(npath), "preload": PRELOAD}
+        cpath = private / "config.json"
+        cpath.write_text(json.dumps(cfg), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
+        env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                    "MPLBACKEND": "Agg"})
+        self.private = private
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(HERE / "_forkserver.py"), str(cpath)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, cwd=private, text=True, bufsize=1, start_new_session=True)
+        line = self.proc.stdout.readline()
+        if line.strip() != "ready":
+            err = self.proc.stderr.read()[-2000:] if self.proc.poll() is not None else ""
+            self.close()
+            raise ServerDied(f"the fork server did not start: {line!r} {err}")
+        # the server read and deleted its inputs; the folder only held them
+        shutil.rmtree(private, ignore_errors=True)
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        return self
+
+    def _drain_stderr(self):
+        try:
+            for _ in self.proc.stderr:
+                pass
+        except (ValueError, OSError):
+            pass
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def run(self, files, exercises, scratch, limits):
+        """Grade one submission's exercises; returns the server's reply (a dict)."""
+        uid, gid = sandbox_ids(self.slot)
+        job = {"files": files, "exercises": exercises, "scratch": str(scratch),
+               "uid": uid, "gid": gid, "limits": limits.as_dict(),
+               "deny": self.deny, "allow": [sys.prefix, str(scratch)]}
+        if not self.alive():
+            self.start()
+        try:
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except (BrokenPipeError, OSError) as e:
+            self.close()
+            raise ServerDied(str(e)) from None
+        if not line:
+            self.close()
+            raise ServerDied("the fork server ended")
+        return json.loads(line)
+
+    def close(self):
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            for s in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+                try:
+                    s.close()
+                except (OSError, ValueError):
+                    pass
+            self.proc = None
+
+
+def make_scratch(slot):
+    uid, gid = sandbox_ids(slot)
+    d = pathlib.Path(tempfile.mkdtemp(prefix="ag-sub-"))
+    if uid is not None:
+        os.chown(d, uid, gid)
+    os.chmod(d, 0o700)
+    return d
+
+
+def kill_leftovers(slot):
+    """As root: kill every process of the slot's uid (whatever escaped the process group)."""
+    uid, _ = sandbox_ids(slot)
+    if uid is None:
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setuid(uid)
+            os.kill(-1, 9)
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+MAX_JSON, MAX_NPZ = 16 << 20, 256 << 20
+
+
+def read_results(scratch, name):
+    """(result dict, arrays) written by the child for exercise `name`, size-capped."""
+    base = pathlib.Path(scratch) / "out"
+    jp, npz = base / f"{name}.json", base / f"{name}.npz"
+    if base.is_symlink() or jp.is_symlink() or npz.is_symlink():
+        raise ValueError("results are links")
+    if not jp.is_file() or jp.stat().st_size > MAX_JSON:
+        raise ValueError("no results, or results too large")
+    result = json.loads(jp.read_text(encoding="utf-8"))
+    arrays = {}
+    if npz.is_file():
+        if npz.stat().st_size > MAX_NPZ:
+            raise ValueError("result arrays too large")
+        with np.load(npz, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    return result, arrays
+
+
+@dataclass
+class Reply:
+    status: dict = field(default_factory=dict)
+    output: str = ""
+    problems: list = field(default_factory=list)
