@@ -96,8 +96,8 @@ def compare_arrays(e, g, tol, name="result", integer=False):
     idx = tuple(int(i) for i in np.argwhere(~close)[0])
     where = f"[{', '.join(map(str, idx))}]" if idx else ""
     n_bad = int((~close).sum())
-    return (f"{name}{where}: expected {fmt(e[idx])}, got {fmt(g[idx])} "
-            f"({n_bad} of {e.size} element{'s' if e.size > 1 else ''} differ)")
+    count = f" ({n_bad} of {e.size} elements differ)" if e.size > 1 else ""
+    return f"{name}{where}: expected {fmt(e[idx])}, got {fmt(g[idx])}{count}"
 
 
 def compare(exp, got, ea, ga, tol, name="result", strict_type=False, integer=()):

@@ -8,6 +8,7 @@ The flow of every check, in-process or sandboxed:
     ok, feedback = verdict(ex, plain, expected, got)  # plain data only
 """
 import importlib
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -202,9 +203,13 @@ def misconception(ex, plain, exp, ea, res, ga, tol):
     tree, arrays = plain
     args, kwargs = python_inputs(tree, arrays)
     expected = as_numpy(exp["value"], ea)
+    if tol == (0.0, 0.0):
+        tol = (1e-6, 1e-5)           # an exact case: a wrong answer is recognised loosely
     for label, fn in ex.misconceptions:
         try:
-            wrong = fn(args, kwargs, expected)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wrong = fn(args, kwargs, expected)
         except Exception:  # noqa: BLE001 - does not apply to this case
             continue
         if wrong is not None and matches_value(wrong, res["value"], ga, tol):

@@ -145,12 +145,21 @@ def _inner_random(rng):
 
 
 def _angle_exact(rng):
-    v = rng.integers(1, 9, 5).astype(np.float64)
-    return [C([1, 2, 3], [2, 4, 6], note="parallel vectors", tol=EXACT),
-            C([1, 2, 3], [-3, -6, -9], note="antiparallel vectors", tol=EXACT),
-            C(v, 4 * v, note="parallel vectors", tol=EXACT),
-            C(v, -8 * v, degrees=False, note="antiparallel vectors, radians", tol=EXACT),
-            C([3.0, 4.0], [3.0, 4.0], note="a vector with itself", tol=EXACT)]
+    """(Anti)parallel vectors whose naive cosine rounds to 1 − 1 ulp (arccos: ~1e-6°)."""
+    if rng is None:
+        return [C([1, 3], [3, 9], note="parallel vectors", tol=EXACT),
+                C([2.0, 4.0], [-10.0, -20.0], note="antiparallel vectors", tol=EXACT),
+                C([8.0, 8.0], [56.0, 56.0], note="parallel vectors", tol=EXACT),
+                C([7.0, 8.0], [-21.0, -24.0], degrees=False, note="antiparallel, radians",
+                  tol=EXACT),
+                C([3.0, 4.0], [3.0, 4.0], note="a vector with itself", tol=EXACT)]
+    out = []
+    for _ in range(6):
+        a = rng.integers(1, 10, int(rng.integers(2, 5))).astype(np.float64)
+        s = float(rng.choice([3.0, 5.0, 7.0, -3.0, -5.0, -7.0, 0.1, 0.3]))
+        out.append(C(a, s * a, note="parallel vectors" if s > 0 else "antiparallel vectors",
+                     tol=EXACT))
+    return out
 
 
 def _angle_random(rng):
@@ -573,7 +582,7 @@ EXERCISES = [
     Exercise("angle_between", 1, "inner", [
         _g("worked examples", 2, _fixed(C([1, 0], [0, 1]), C([1, 0], [1, 1]),
                                         C([1, 0], [-1, 1], degrees=False))),
-        _g("exactly 0 and 180 for (anti)parallel vectors", 2, _angle_exact),
+        _g("exactly 0 and 180 for (anti)parallel vectors", 2, lambda rng: _angle_exact(None)),
         _g("zero vector or length mismatch raises ValueError", 1, _fixed(*_ZERO)),
         _g("random vectors", 1, _angle_random),
         _g("hidden random vectors", 2, _angle_random, public=False),

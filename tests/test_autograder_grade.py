@@ -1,0 +1,231 @@
+"""Sandboxed batch grading: good, wrong and hostile submissions in one batch.
+
+Every wrong or hostile fixture (tests/fixtures/submissions) is a snippet appended to a correct
+submission, so that it overrides exactly one exercise: that exercise must fail with the
+feedback the fixture announces, and every other exercise must keep full marks.
+"""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from autograder import grade as grading
+from autograder import registry, sandbox
+
+FIX = pathlib.Path(__file__).parent / "fixtures" / "submissions"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+MODULES = ["inner", "gram", "toeplitz", "correlation", "vq", "style"]
+ESCAPE = pathlib.Path("/tmp/autograder_fixture_escape.txt")
+NAMES = [ex.name for ex in registry.EXERCISES]
+MAX = {ex.name: ex.max_points for ex in registry.EXERCISES}
+
+
+def good_source():
+    """A correct submission: the solutions modules' source, concatenated."""
+    parts = []
+    for m in MODULES:
+        text = (ROOT / "solutions" / f"{m}.py").read_text(encoding="utf-8")
+        parts.append("\n".join(line for line in text.splitlines()
+                               if not line.startswith(("from .", "from solutions"))))
+    return "\n\n".join(parts) + "\n"
+
+
+def header(path):
+    text = path.read_bytes().decode("utf-8", "replace")
+    get = lambda key: (re.search(rf"^# {key}: (.+)$", text, re.M) or [None, None])[1]  # noqa: E731
+    also = (get("ALSO") or "").split(" (")[0].split()
+    return get("EXERCISE"), get("EXPECT"), get("WHOLE") == "yes", also
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    subs = tmp_path_factory.mktemp("subs")
+    good = good_source()
+    (subs / "good.py").write_text(good, encoding="utf-8")
+    (subs / "missing_function.py").write_text(good.replace("def gram(", "def gram_renamed("),
+                                              encoding="utf-8")
+    folder = subs / "learner_folder"
+    folder.mkdir()
+    for i, m in enumerate(MODULES):                 # one learner, one file per chapter
+        text = (ROOT / "solutions" / f"{m}.py").read_text(encoding="utf-8")
+        text = text.replace("from .gram import gram_matrix", "")
+        if m == "style":
+            text = (ROOT / "solutions" / "gram.py").read_text(encoding="utf-8") + "\n" + text
+        (folder / f"0{i + 1}_{m}.py").write_text(text, encoding="utf-8")
+    expect = {}
+    for kind in ("wrong", "hostile"):
+        for f in sorted((FIX / kind).iterdir()):
+            if f.suffix == ".py":
+                ex, phrase, whole, also = header(f)
+                target = subs / f"{kind}_{f.stem}.py"
+                if whole:
+                    target.write_bytes(f.read_bytes())
+                else:
+                    target.write_text(good + "\n\n" + f.read_text(encoding="utf-8"), encoding="utf-8")
+                expect[target.stem] = (ex, phrase, whole, also)
+            elif f.suffix == ".ipynb":
+                (subs / f"{kind}_{f.name}").write_bytes(f.read_bytes())
+    ESCAPE.unlink(missing_ok=True)
+    out = tmp_path_factory.mktemp("out")
+    limits = sandbox.Limits(wall=3.0, cpu=3.0, load=10.0)
+    paths = sorted(str(p) for p in subs.iterdir())
+    grading.grade(paths, out, jobs=2, seed=12345, limits=limits, log=lambda *a: None)
+    docs = {d.name: json.loads((d / "results.json").read_text()) for d in out.iterdir() if d.is_dir()}
+    return out, docs, expect, paths
+
+
+def scores(doc):
+    return {t["name"]: t["score"] for t in doc["tests"]}
+
+
+def test_good_submission_scores_full_marks(batch):
+    _, docs, _, _ = batch
+    doc = docs["good"]
+    assert scores(doc) == MAX, doc["output"]
+    assert doc["score"] == sum(MAX.values())
+
+
+def test_a_folder_of_chapter_files_is_one_submission(batch):
+    _, docs, _, _ = batch
+    assert scores(docs["learner_folder"]) == MAX
+
+
+@pytest.mark.parametrize("kind", ["wrong", "hostile"])
+def test_each_fixture_fails_exactly_its_exercise(batch, kind):
+    _, docs, expect, _ = batch
+    checked = 0
+    for name, (ex, phrase, whole, also) in expect.items():
+        if not name.startswith(kind) or whole:
+            continue
+        doc = docs[name]
+        got = scores(doc)
+        others = {n: s for n, s in got.items() if n != ex and n not in also}
+        assert others == {n: MAX[n] for n in others}, f"{name}: {doc['output']}"
+        test = next(t for t in doc["tests"] if t["name"] == ex)
+        if phrase == "WHOAMI":                    # passes; checked by another test
+            continue
+        assert test["score"] < test["max_score"], f"{name}: {test['output']}"
+        assert test["status"] == "failed"
+        assert phrase in test["output"], f"{name}: {phrase!r} not in\n{test['output']}"
+        checked += 1
+    assert checked >= 10
+
+
+def test_missing_function_fails_only_that_exercise(batch):
+    _, docs, _, _ = batch
+    got = scores(docs["missing_function"])
+    assert got["gram"] == 0 and "not defined" in next(
+        t["output"] for t in docs["missing_function"]["tests"] if t["name"] == "gram")
+    assert {n: s for n, s in got.items() if n != "gram"} == {n: MAX[n] for n in got if n != "gram"}
+
+
+def test_whole_file_failures_get_a_clear_message_and_zero(batch):
+    _, docs, _, _ = batch
+    for name, phrase in (("hostile_syntax_error", "SyntaxError"),
+                         ("hostile_corrupt", "cannot read it as a notebook"),
+                         ("hostile_non_utf8", "not UTF-8")):
+        doc = docs[name]
+        assert doc["score"] == 0
+        assert phrase in doc["output"], doc["output"]
+
+
+def test_partial_notebook_runs_only_definitions(batch):
+    _, docs, _, _ = batch
+    doc = docs["hostile_01_learner_partial"]
+    got = scores(doc)
+    assert got["inner"] == MAX["inner"] and got["direction"] == MAX["direction"], doc["output"]
+    assert got["cosine_similarity"] == 0 and "SyntaxError" in doc["output"]
+    assert "a demo that grading must not run" not in doc["output"]
+
+
+def test_isolation_uid_scratch_and_no_escape(batch):
+    _, docs, _, _ = batch
+    out = docs["hostile_who_am_i"]["output"]
+    m = re.search(r"WHOAMI (\d+) (\S+)", out)
+    assert m, out
+    if os.geteuid() == 0:
+        assert int(m.group(1)) >= 64000          # dropped to an unprivileged uid
+    assert "/ag-sub-" in m.group(2)              # in a private scratch folder
+    assert not ESCAPE.exists()
+
+
+def test_no_process_left_behind(batch):
+    ps = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
+    left = [line for line in ps.splitlines() if line.split()[0].isdigit()
+            and 64000 <= int(line.split()[0]) < 64100]
+    assert not left, left
+    assert "sleep 1000" not in ps
+
+
+def test_grades_csv_has_one_row_per_submission(batch):
+    out, docs, _, paths = batch
+    lines = (out / "grades.csv").read_text().splitlines()
+    assert lines[0].split(",") == ["submission", "total", "max"] + NAMES
+    assert len(lines) == 1 + len(paths)
+    row = next(line for line in lines if line.startswith("good,"))
+    assert row.split(",")[1] == row.split(",")[2] == str(sum(MAX.values()))
+
+
+GRADESCOPE_SCHEMA = {
+    "type": "object",
+    "required": ["score", "output", "tests"],
+    "properties": {
+        "score": {"type": "number", "minimum": 0},
+        "output": {"type": "string"},
+        "execution_time": {"type": "number"},
+        "stdout_visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "score", "max_score", "status", "output", "visibility"],
+            "properties": {
+                "name": {"type": "string"}, "score": {"type": "number", "minimum": 0},
+                "max_score": {"type": "number", "minimum": 0},
+                "status": {"enum": ["passed", "failed"]}, "output": {"type": "string"},
+                "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+            }, "additionalProperties": False}},
+    },
+    "additionalProperties": False,
+}
+
+
+def test_every_results_json_matches_the_gradescope_schema(batch):
+    jsonschema = pytest.importorskip("jsonschema")
+    _, docs, _, _ = batch
+    for name, doc in docs.items():
+        jsonschema.validate(doc, GRADESCOPE_SCHEMA)
+        assert doc["score"] == sum(t["score"] for t in doc["tests"]), name
+    jsonschema.validate(grading.failure_json("x", "boom"), GRADESCOPE_SCHEMA)
+
+
+def test_hidden_cases_depend_on_the_seed_and_are_not_in_the_public_ones():
+    ex = registry.get("inner")
+    hidden = [gi for gi, g in enumerate(ex.groups) if not g.public][0]
+    a, b = ex.cases(hidden, seed=1), ex.cases(hidden, seed=2)
+    assert repr(a[0].args) != repr(b[0].args)
+    assert repr(ex.cases(hidden, seed=1)[0].args) == repr(a[0].args)
+
+
+def test_resume_skips_graded_submissions_and_refuses_another_seed(batch, tmp_path):
+    out, docs, _, paths = batch
+    good = [p for p in paths if p.endswith("/good.py")]
+    before = (out / "good" / "results.json").stat().st_mtime_ns
+    logs = []
+    grading.grade(good, out, seed=12345, log=logs.append)
+    assert (out / "good" / "results.json").stat().st_mtime_ns == before
+    assert any("resuming" in line for line in logs)
+    with pytest.raises(grading.GraderMisuse):
+        grading.grade(good, out, seed=999, log=logs.append)
+
+
+def test_cli_misuse_exits_2_and_help_works(tmp_path):
+    py = sys.executable
+    r = subprocess.run([py, "-m", "autograder", "grade", str(tmp_path / "nope.txt"),
+                        "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert r.returncode == 2 and "not a .py file" in r.stderr
+    for verb in ("release", "check", "grade", "sync"):
+        r = subprocess.run([py, "-m", "autograder", verb, "--help"], capture_output=True, text=True)
+        assert r.returncode == 0 and "usage" in r.stdout
