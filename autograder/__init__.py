@@ -6,6 +6,6 @@
 Command line (`python -m autograder --help`): release, check, grade, sync.
 The exercises, their cases and points are data in `autograder.registry`.
 """
-from .check import CheckResult, check
+from .selfcheck import CheckResult, check
 
 __all__ = ["check", "CheckResult"]

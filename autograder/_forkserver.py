@@ -48,11 +48,34 @@ def _load_by_path(name, path):
 harness = _load_by_path("_ag_harness", CFG["harness"])
 loader = _load_by_path("_ag_loader", CFG["loader"])
 
-for mod in CFG.get("preload", []):
-    try:
-        importlib.import_module(mod)
-    except Exception:  # noqa: BLE001 - an optional package
-        pass
+# Preload the standard library (a child running as another uid may not be able to read
+# it: a Python installed under /root, say) and the packages learners import, so that a
+# child pays for none of it. Modules with side effects at import are skipped.
+STDLIB_SKIP = {"antigravity", "this", "tkinter", "idlelib", "turtle", "turtledemo", "__main__",
+               "test", "lib2to3", "ensurepip", "venv", "pydoc_data", "readline", "curses",
+               "_curses", "_curses_panel", "dbm", "_dbm", "_gdbm", "crypt", "_crypt", "nis",
+               "spwd", "ossaudiodev", "_tkinter", "xxlimited", "xxlimited_35", "xxsubtype",
+               "_xxsubinterpreters", "_xxtestfuzz", "_ctypes_test", "sre_compile", "sre_parse",
+               "sre_constants", "msilib", "winreg", "winsound", "_winapi", "nt", "msvcrt",
+               "_msi", "_overlapped", "_scproxy", "_osx_support", "_aix_support", "_wmi",
+               "_bootsubprocess", "asyncio.__main__"}
+
+
+def _preload(names):
+    import contextlib
+    import io
+    for mod in names:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                importlib.import_module(mod)
+        except BaseException:  # noqa: BLE001 - an optional package
+            pass
+
+
+if CFG.get("preload_stdlib", True):
+    _preload(sorted(m for m in sys.stdlib_module_names
+                    if m not in STDLIB_SKIP and not m.startswith("_test")))
+_preload(CFG.get("preload", []))
 try:
     import torch
     torch.set_num_threads(1)            # before any warm-up: a process that forks

@@ -6,7 +6,7 @@ constants), then every exercise it defines is checked with its public cases.
 import pathlib
 
 from . import _loader, registry
-from .check import check
+from .selfcheck import check
 
 
 def load_file(path):

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 
 from . import engine, registry, sandbox
-from .check import format_lines
+from .selfcheck import format_lines
 
 
 class GraderMisuse(ValueError):

@@ -5,7 +5,8 @@ Per notebook: each solution block becomes stubs (signature and docstring kept, t
 is cleared; cell metadata keeps only its tags (minus `hide-input` on solution cells); code
 cells lose their attachments, markdown cells keep only attachments their text uses; notebook
 metadata keeps only kernelspec and language_info. Then every line of every solution body is
-searched for in the written file, and a leak is an error. Finally DIR/public_answers.json and
+searched for in every string of the written file (two consecutive body lines make a leak:
+one line alone may be a demo), and a leak is an error. Finally DIR/public_answers.json and
 .npz hold the public cases and their answers, for learners who do not have `solutions`.
 """
 import json
@@ -37,7 +38,10 @@ def release_notebook(nb, where="notebook"):
             def stub(block, _src):
                 secrets.extend(notebook.solution_bodies(block))
                 return notebook.stub_block(block, msg)
-            notebook.set_source(cell, notebook.rewrite_blocks(src, stub, here))
+            text = notebook.rewrite_blocks(src, stub, here)
+            text = "\n".join(ln for ln in text.split("\n")
+                             if ln.strip() not in (notebook.BEGIN, notebook.END))
+            notebook.set_source(cell, text)
         tags = [t for t in cell.get("metadata", {}).get("tags", [])
                 if not (spans and t in ("hide-input", "hide-cell", "remove-input"))]
         cell["metadata"] = {"tags": tags} if tags else {}
@@ -54,10 +58,37 @@ def release_notebook(nb, where="notebook"):
     return nb, secrets
 
 
-def check_no_leak(text, secrets, where):
-    for line in secrets:
-        if len(line) >= 12 and line in text:
-            raise LeakError(f"{where}: solution text survived the release: {line[:60]!r}")
+def _strings(obj, out):
+    if isinstance(obj, str):
+        out.append(obj)
+    elif isinstance(obj, list):
+        if obj and all(isinstance(x, str) for x in obj):
+            out.append("".join(obj))              # a multi-line source or output text
+        else:
+            for x in obj:
+                _strings(x, out)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _strings(k, out)
+            _strings(v, out)
+    return out
+
+
+def leaks(nb, secrets):
+    """Pairs of consecutive solution-body lines found anywhere in the notebook's strings.
+
+    One line alone may legitimately appear in a demo (the chapter teaches the formula);
+    two consecutive body lines of a solution are its code.
+    """
+    lines = [ln.strip() for text in _strings(nb, []) for ln in text.splitlines()]
+    pairs = set(zip(lines, lines[1:]))
+    return [f"{a} / {b}" for a, b in zip(secrets, secrets[1:]) if (a, b) in pairs]
+
+
+def check_no_leak(nb, secrets, where):
+    found = leaks(nb, secrets)
+    if found:
+        raise LeakError(f"{where}: solution text survived the release: {found[0][:80]!r}")
 
 
 def release(src, out, answers=True):
@@ -74,8 +105,7 @@ def release(src, out, answers=True):
         nb = notebook.read_notebook(p)
         student, secrets = release_notebook(nb, str(p))
         text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
-        check_no_leak(text, secrets, str(p))
-        check_no_leak(json.dumps(student, indent=1), secrets, str(p))   # \u-escaped too
+        check_no_leak(student, secrets, str(p))
         target = out / p.name
         target.write_text(text, encoding="utf-8")
         written.append(target)

@@ -27,9 +27,13 @@ import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROJECT = HERE.parent
-PRELOAD = ["scipy", "scipy.signal", "scipy.ndimage", "scipy.sparse", "scipy.spatial",
-           "scipy.cluster.vq", "scipy.linalg", "torch.nn", "torch.nn.functional",
-           "matplotlib", "matplotlib.pyplot"]
+# imported once by each fork server (the chapter notebooks' imports and their likely friends)
+PRELOAD = ["numpy", "numpy.lib.stride_tricks", "scipy", "scipy.signal", "scipy.ndimage",
+           "scipy.sparse", "scipy.spatial", "scipy.spatial.distance", "scipy.cluster",
+           "scipy.cluster.vq", "scipy.linalg", "scipy.special", "scipy.stats", "torch",
+           "torch.nn", "torch.nn.functional", "matplotlib", "matplotlib.pyplot",
+           "mpl_toolkits.mplot3d", "mpl_toolkits.mplot3d.art3d", "pyts", "pyts.image", "skimage",
+           "threadpoolctl", "PIL", "PIL.Image", "tqdm"]
 
 
 @dataclass

@@ -83,8 +83,12 @@ def format_lines(result, hidden_points=None, public_only=True):
     name = result.name
     if result.message and not result.groups:
         return [f"{FAIL} {name}: {result.message}"]
+    fbs = {g.feedback for g in result.groups}
     if result.groups and all(g.stub for g in result.groups):
         lines.append(f"{FAIL} {name}: {result.groups[0].stub}")
+    elif result.groups and not any(g.passed for g in result.groups) and len(fbs) == 1 \
+            and result.message:
+        lines.append(f"{FAIL} {name}: {result.message}")
     elif result.message and all(not g.passed for g in result.groups) and \
             any(g.forbidden for g in result.groups):
         lines.append(f"{FAIL} {name}: {result.message} (the whole exercise scores 0)")
@@ -94,7 +98,7 @@ def format_lines(result, hidden_points=None, public_only=True):
             line = f"{mark} {name} · {g.name}: {g.points}/{g.max_points}"
             if g.feedback:
                 line += f" — {g.feedback}"
-            if g.tol and (g.passed or not g.feedback.startswith(("not implemented", "forbidden"))):
+            if g.tol and (g.passed or "expected" in g.feedback):
                 line += f" [{g.tol}]"
             lines.append(line)
     kind = "public points" if public_only else "points"

@@ -1,0 +1,193 @@
+"""`release`: student notebooks with stubs and no solution, public answers as data, and the
+round trip (the source notebooks grade 100%, the released ones 0) on a fixture notebook and
+on the book's own chapters."""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder import grade as grading
+from autograder import notebook, registry, release, sandbox
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+FIXBOOK = ROOT / "tests" / "fixtures" / "submissions" / "book"
+BOOK = ROOT / "book"
+
+
+def book_has_exercises():
+    return any("# BEGIN SOLUTION" in p.read_text(encoding="utf-8") for p in BOOK.glob("*.ipynb"))
+
+
+def defined_exercises(folder):
+    """Exercise names defined between solution markers in the notebooks of a folder."""
+    names = []
+    for p in sorted(pathlib.Path(folder).glob("*.ipynb")):
+        for cell in notebook.read_notebook(p)["cells"]:
+            src = notebook.cell_source(cell)
+            lines = src.splitlines()
+            for b, e in notebook.blocks(src):
+                names += [n for n in notebook.defined_names("\n".join(lines[b + 1:e]))
+                          if n in registry.BY_NAME]
+    return names
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release")
+    release.release(FIXBOOK, out)
+    return out
+
+
+def all_strings(nb):
+    return "\n".join(release._strings(nb, []))
+
+
+def test_stubs_keep_signature_docstring_and_hint(released):
+    nb = notebook.read_notebook(released / "01_fixture_inner.ipynb")
+    src = [notebook.cell_source(c) for c in nb["cells"]]
+    stub = next(s for s in src if "def inner(a, b):" in s)
+    assert '"""Inner (dot) product' in stub
+    assert "raise NotImplementedError('multiply elementwise, then sum')" in stub
+    assert "# BEGIN SOLUTION" not in stub and "# END SOLUTION" not in stub
+    other = next(s for s in src if "def cosine_similarity(a, b):" in s)
+    assert f"raise NotImplementedError({notebook.DEFAULT_HINT!r})" in other   # no HINT line
+
+
+def test_nothing_of_a_solution_survives(released):
+    nb = notebook.read_notebook(released / "01_fixture_inner.ipynb")
+    text = all_strings(nb)
+    assert "np.sum(a * b" not in text and "norm_a == 0" not in text
+    assert "solution_note" not in json.dumps(nb) and "solutions_digest" not in json.dumps(nb)
+    assert set(nb["metadata"]) <= {"kernelspec", "language_info"}
+    for cell in nb["cells"]:
+        assert "hide-input" not in cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+            assert "attachments" not in cell
+    md = nb["cells"][0]
+    assert set(md["attachments"]) == {"fig.png"}          # the unused attachment is gone
+
+
+def test_public_answers_are_plain_data(released):
+    import numpy as np
+    with np.load(released / "public_answers.npz", allow_pickle=False) as z:
+        assert len(z.files) > 100
+    doc = json.loads((released / "public_answers.json").read_text())
+    assert set(doc["exercises"]) == set(registry.BY_NAME)
+    for name, groups in doc["exercises"].items():        # hidden groups are not there
+        ex = registry.get(name)
+        assert [g is not None for g in groups] == [g.public for g in ex.groups]
+
+
+def test_unpaired_marker_fails_loudly(tmp_path):
+    nb = notebook.read_notebook(FIXBOOK / "01_fixture_inner.ipynb")
+    cell = nb["cells"][3]
+    notebook.set_source(cell, notebook.cell_source(cell).replace("# END SOLUTION\n", ""))
+    src = tmp_path / "src"
+    src.mkdir()
+    notebook.write_notebook(nb, src / "bad.ipynb")
+    with pytest.raises(notebook.MarkerError, match="without '# END SOLUTION'"):
+        release.release(src, tmp_path / "out", answers=False)
+    r = subprocess.run([sys.executable, "-m", "autograder", "release", str(src), "--out",
+                        str(tmp_path / "out2")], capture_output=True, text=True)
+    assert r.returncode != 0 and "MarkerError" in r.stderr
+
+
+def test_leak_detection():
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+                     "source": ["a, b = np.asarray(a), np.asarray(b)\n",
+                                "if a.ndim != 1 or b.ndim != 1:\n"]}], "metadata": {}}
+    secrets = ["a, b = np.asarray(a), np.asarray(b)", "if a.ndim != 1 or b.ndim != 1:"]
+    with pytest.raises(release.LeakError):
+        release.check_no_leak(nb, secrets, "nb")
+    release.check_no_leak(nb, secrets[:1], "nb")         # one line alone may be a demo
+
+
+def learner_script(nb):
+    """The code cells of a notebook as one script (magics dropped)."""
+    cells = [notebook.cell_source(c) for c in nb["cells"] if c["cell_type"] == "code"]
+    return "\n\n".join("\n".join(ln for ln in c.splitlines() if not ln.lstrip().startswith(("%", "!")))
+                       for c in cells)
+
+
+BLOCK_SOLUTIONS = ("import sys\nsys.modules['solutions'] = None   # a learner: no solutions package\n")
+
+
+def run_as_learner(script, cwd):
+    # PYTHONPATH: a learner has the autograder package on their path (an editable install
+    # made before autograder/__init__.py existed maps it as a namespace package elsewhere)
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_ANSWERS"}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-c", BLOCK_SOLUTIONS + script], cwd=cwd,
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_released_self_check_works_without_solutions(released, tmp_path):
+    work = tmp_path / "learner"
+    shutil.copytree(released, work)
+    nb = notebook.read_notebook(work / "01_fixture_inner.ipynb")
+    # the untouched student edition: each self-check says "not implemented"
+    r = run_as_learner(learner_script({"cells": nb["cells"][:8]}), work)
+    assert r.returncode == 0, r.stderr
+    assert "✘ inner: not implemented yet: multiply elementwise, then sum" in r.stdout
+    # the learner fills in the stubs (here: the reference source): the checks pass
+    import inspect
+    import importlib
+    mod = importlib.import_module("solutions.inner")
+    for cell in nb["cells"]:
+        src = notebook.cell_source(cell)
+        for name in ("inner", "cosine_similarity"):
+            if f"def {name}(" in src:
+                notebook.set_source(cell, inspect.getsource(getattr(mod, name)))
+    r = run_as_learner(learner_script(nb), work)
+    assert r.returncode == 0, r.stderr
+    assert "inner: 5/5 public points, all public cases pass" in r.stdout, r.stdout
+    assert "cosine_similarity: 5/5 public points, all public cases pass" in r.stdout
+    # and `solutions` really was out of reach
+    r = run_as_learner("import solutions", work)
+    assert r.returncode != 0
+
+
+def test_check_cli_exit_status(released, tmp_path):
+    py = sys.executable
+    stub = subprocess.run([py, "-m", "autograder", "check", str(released / "01_fixture_inner.ipynb")],
+                          capture_output=True, text=True)
+    assert stub.returncode == 1 and "not implemented yet" in stub.stdout
+    good = subprocess.run([py, "-m", "autograder", "check", str(FIXBOOK / "01_fixture_inner.ipynb"),
+                           "--exercise", "inner"], capture_output=True, text=True)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "✔ inner · worked examples" in good.stdout
+
+
+def round_trip(src_folder, released_folder, tmp_path, names):
+    out = tmp_path / "graded"
+    grading.grade([str(src_folder), str(released_folder)], out, jobs=2, seed=4,
+                  limits=sandbox.Limits(wall=5, cpu=5), exercises=sorted(set(names)),
+                  log=lambda *a: None)
+    docs = {d.name: json.loads((d / "results.json").read_text()) for d in out.iterdir() if d.is_dir()}
+    return docs[pathlib.Path(src_folder).name], docs[pathlib.Path(released_folder).name]
+
+
+def test_round_trip_on_the_fixture_notebook(released, tmp_path):
+    names = defined_exercises(FIXBOOK)
+    assert names == ["inner", "cosine_similarity"]
+    src, rel = round_trip(FIXBOOK, released, tmp_path, names)
+    assert src["score"] == sum(t["max_score"] for t in src["tests"]) > 0, src["output"]
+    assert rel["score"] == 0
+    assert all("not implemented yet" in t["output"] for t in rel["tests"])
+
+
+@pytest.mark.skipif(not book_has_exercises(),
+                    reason="the chapter notebooks have no solution blocks yet")
+def test_round_trip_on_the_book(tmp_path):
+    out = tmp_path / "release"
+    release.release(BOOK, out)                            # raises on a leak or bad marker
+    names = defined_exercises(BOOK)
+    src, rel = round_trip(BOOK, out, tmp_path, names)
+    full = {t["name"]: t["score"] == t["max_score"] for t in src["tests"]}
+    assert all(full.values()), src["output"] + "\n".join(t["output"] for t in src["tests"])
+    assert rel["score"] == 0
