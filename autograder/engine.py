@@ -228,9 +228,8 @@ def _speed(ex, ref_s, got_s, live_reference, tree):
     limit = ex.slowdown * ref_s if live_reference else max(3 * ex.slowdown * ref_s, 0.5)
     limit = max(limit, 0.02)
     if got_s > limit:
-        return (f"far slower than the reference on {tree.get('note') or 'a larger input'} "
-                f"(more than {ex.slowdown:g}× its time): is there a Python loop over the "
-                "output pixels?")
+        return (f"far slower than the reference (more than {ex.slowdown:g}× its CPU time): "
+                "is there a Python loop over the output pixels?")
     return None
 
 

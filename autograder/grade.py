@@ -255,9 +255,9 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     limits = limits or sandbox.Limits(wall=timeout, cpu=timeout)
     prep = prepare(seed, names)
     server_cases = {n: prep[n]["server"] for n in names}
-    deny = sorted({str(sandbox.PROJECT), str(out.resolve())} |
-                  {str(s.path.resolve().parent if s.path.is_file() else s.path.resolve().parent)
-                   for s in subs})
+    # what a child may not read: the course, the results, every submission's folder
+    deny = sorted(d for d in {str(sandbox.PROJECT), str(out.resolve())} |
+                  {str(s.path.resolve().parent) for s in subs} if d != "/")
     scores = {}
     q = queue.Queue()
     for s in todo:

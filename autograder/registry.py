@@ -74,7 +74,7 @@ class Exercise:
     misconceptions: list = field(default_factory=list)   # [(label, fn(inputs, expected))]
     strict_type: bool = False    # numpy in → numpy out, torch in → torch out
     integer: tuple = ()          # parts of the result that must be integers: "result", "result[0]"
-    slowdown: float = 25.0       # vectorisation: fail when slower than this × reference
+    slowdown: float = 10.0       # vectorisation: fail when slower than this × reference
 
     @property
     def max_points(self):
@@ -244,10 +244,12 @@ def _conv2d_random(rng):
 
 
 def _conv2d_speed(rng):
-    x = _normal(rng, 2, 4, 96, 96)
-    w = _normal(rng, 8, 4, 3, 3)
-    return [Case(args=(x, w, _normal(rng, 8)), kwargs={"padding": 1}, repeat=3,
-                 note="a (2, 4, 96, 96) input")]
+    # many pixels, few channels: a Python loop over the 65,536 output pixels is ~30× slower
+    # than the reference; a loop over the 9 kernel taps or the 256 rows is not caught
+    x = _normal(rng, 1, 1, 256, 256)
+    w = _normal(rng, 2, 1, 3, 3)
+    return [Case(args=(x, w, _normal(rng, 2)), kwargs={"padding": 1}, repeat=3,
+                 note="a (1, 1, 256, 256) input")]
 
 
 def _unroll_random(rng):

@@ -1,0 +1,62 @@
+"""python -m autograder.gradescope [--submission DIR] [--results DIR] [--source DIR]"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import sys
+import tempfile
+import traceback
+
+
+def seed_from(source):
+    env = os.environ.get("AUTOGRADER_SEED")
+    if env:
+        return int(env)
+    f = pathlib.Path(source) / "autograder_seed.txt"
+    if f.is_file():
+        return int(f.read_text().strip())
+    return None
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m autograder.gradescope",
+                                description="Grade one Gradescope submission into results.json.")
+    p.add_argument("--submission", default="/autograder/submission")
+    p.add_argument("--results", default="/autograder/results")
+    p.add_argument("--source", default="/autograder/source")
+    p.add_argument("--jobs", type=int, default=1)
+    a = p.parse_args(argv)
+    results = pathlib.Path(a.results)
+    results.mkdir(parents=True, exist_ok=True)
+    target = results / "results.json"
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ag-gradescope-"))
+    try:
+        from autograder.grade import failure_json, grade
+        seed = seed_from(a.source)
+        sub = pathlib.Path(a.submission)
+        grade([str(sub)], work / "out", jobs=a.jobs, seed=seed, log=lambda *x: None)
+        (doc_path,) = [d / "results.json" for d in (work / "out").iterdir() if d.is_dir()]
+        doc = json.loads(doc_path.read_text(encoding="utf-8"))
+        if seed is None:
+            doc["output"] += "\n(note for the instructor: no AUTOGRADER_SEED or autograder_seed.txt; hidden cases used seed 0)"
+        text = json.dumps(doc, indent=1, ensure_ascii=False)
+    except BaseException as e:  # noqa: BLE001 - always write a valid result
+        try:
+            from autograder.grade import failure_json
+            doc = failure_json("submission", f"{type(e).__name__}: {e}")
+        except BaseException:  # noqa: BLE001
+            doc = {"score": 0, "output": f"the autograder failed: {type(e).__name__}: {e}",
+                   "tests": []}
+        doc["output"] += "\n" + "".join(traceback.format_exception(e))[-2000:]
+        text = json.dumps(doc, indent=1)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
