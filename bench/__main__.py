@@ -1,5 +1,4 @@
-"""python -m bench [--quick] [--only NAME] [--out PATH]: run the benchmarks, print a table,
-write bench/RESULTS.md.
+"""Run the benchmarks (bench/bench_*.py), print a table of ratios, write bench/RESULTS.md.
 
 Every module bench/bench_<name>.py is imported and its run(quick) called; it returns rows
 {name, ours_s, peer, peer_s, ratio, target, ok, note}, ratio = ours_s / peer_s.
@@ -108,6 +107,8 @@ def main(argv=None):
         rows += module_rows
 
     print()
+    if args.quick:
+        print("--quick: smaller sizes and fewer repeats; the targets are set for the full sizes.\n")
     print(table(rows))
     out = args.out or (None if (args.quick or args.only) else str(HERE / "RESULTS.md"))
     if out:
