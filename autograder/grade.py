@@ -281,6 +281,7 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
                     log(f"{sub.name}: {doc['score']}/{sum(t['max_score'] for t in doc['tests'])}")
         finally:
             server.close()
+            server.release_uid()
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(min(jobs, len(todo)))]
     for t in threads:
@@ -296,7 +297,7 @@ def grade_one(server, slot, sub, prep, names, limits):
     t0 = time.monotonic()
     reply = None
     for attempt in range(2):
-        scratch = sandbox.make_scratch(slot)
+        scratch = server.make_scratch()
         try:
             reply = server.run([list(f) for f in sub.files], names, scratch, limits)
             results = [judge_exercise(prep[n], reply["status"].get(n), scratch) for n in names]
@@ -313,6 +314,6 @@ def grade_one(server, slot, sub, prep, names, limits):
         except sandbox.ServerDied as e:
             err = str(e)
         finally:
-            sandbox.kill_leftovers(slot)
+            server.kill_leftovers()
             shutil.rmtree(scratch, ignore_errors=True)
     return failure_json(sub.name, f"the sandbox failed twice ({err})")

@@ -78,17 +78,40 @@ def write_cases(directory, cases):
     return jpath, npath
 
 
-def sandbox_ids(slot):
-    """(uid, gid) of a job slot when running as root, else (None, None)."""
-    if os.geteuid() != 0:
-        return None, None
-    base = int(os.environ.get("AUTOGRADER_UID_BASE", "64000"))
+def _nogroup():
     try:
         import grp
-        gid = grp.getgrnam("nogroup").gr_gid
+        return grp.getgrnam("nogroup").gr_gid
     except KeyError:
-        gid = 65534
-    return base + slot, gid
+        return 65534
+
+
+def claim_uid():
+    """As root: (uid, gid, lock) of an unprivileged uid that no other grader on this machine
+    holds (an flock in /tmp, released when the process ends); else (None, None, None).
+
+    Each job slot gets its own uid, so that killing every process of that uid after a
+    submission (see kill_leftovers) cannot touch another slot's or another batch's child.
+    """
+    if os.geteuid() != 0:
+        return None, None, None
+    import fcntl
+    base = int(os.environ.get("AUTOGRADER_UID_BASE", "64000"))
+    for uid in range(base, base + 1000):
+        try:
+            import pwd
+            pwd.getpwuid(uid)
+            continue                      # a real account: not ours to use
+        except KeyError:
+            pass
+        fd = os.open(f"/tmp/.autograder-uid-{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return uid, _nogroup(), fd
+    raise RuntimeError("no free sandbox uid")
 
 
 class ServerDied(RuntimeError):
@@ -101,7 +124,7 @@ class ForkServer:
     def __init__(self, cases, slot=0, deny=()):
         self.cases, self.slot, self.deny = cases, slot, list(deny)
         self.proc = None
-        self.lock = threading.Lock()
+        self.uid, self.gid, self._uid_lock = claim_uid()
 
     def start(self):
         private = pathlib.Path(tempfile.mkdtemp(prefix="ag-server-"))
@@ -142,9 +165,8 @@ class ForkServer:
 
     def run(self, files, exercises, scratch, limits):
         """Grade one submission's exercises; returns the server's reply (a dict)."""
-        uid, gid = sandbox_ids(self.slot)
         job = {"files": files, "exercises": exercises, "scratch": str(scratch),
-               "uid": uid, "gid": gid, "limits": limits.as_dict(),
+               "uid": self.uid, "gid": self.gid, "limits": limits.as_dict(),
                "deny": self.deny, "allow": [sys.prefix, str(scratch)]}
         if not self.alive():
             self.start()
@@ -160,6 +182,33 @@ class ForkServer:
             raise ServerDied("the fork server ended")
         return json.loads(line)
 
+    def make_scratch(self):
+        """A private scratch folder for one child, owned by the sandbox uid."""
+        d = pathlib.Path(tempfile.mkdtemp(prefix="ag-sub-"))
+        if self.uid is not None:
+            os.chown(d, self.uid, self.gid)
+        os.chmod(d, 0o700)
+        return d
+
+    def kill_leftovers(self):
+        """As root: kill every process of the slot's uid (whatever escaped the process group)."""
+        if self.uid is None:
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setuid(self.uid)
+                os.kill(-1, 9)
+            except BaseException:  # noqa: BLE001
+                pass
+            os._exit(0)
+        os.waitpid(pid, 0)
+
+    def release_uid(self):
+        if self._uid_lock is not None:
+            os.close(self._uid_lock)
+            self._uid_lock = None
+
     def close(self):
         if self.proc is not None:
             try:
@@ -173,31 +222,6 @@ class ForkServer:
                 except (OSError, ValueError):
                     pass
             self.proc = None
-
-
-def make_scratch(slot):
-    uid, gid = sandbox_ids(slot)
-    d = pathlib.Path(tempfile.mkdtemp(prefix="ag-sub-"))
-    if uid is not None:
-        os.chown(d, uid, gid)
-    os.chmod(d, 0o700)
-    return d
-
-
-def kill_leftovers(slot):
-    """As root: kill every process of the slot's uid (whatever escaped the process group)."""
-    uid, _ = sandbox_ids(slot)
-    if uid is None:
-        return
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setuid(uid)
-            os.kill(-1, 9)
-        except BaseException:  # noqa: BLE001
-            pass
-        os._exit(0)
-    os.waitpid(pid, 0)
 
 
 MAX_JSON, MAX_NPZ = 16 << 20, 256 << 20
