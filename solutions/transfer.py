@@ -10,9 +10,13 @@ F^l, G^l belong to the image x being optimised, P^l to the content image p, A^l 
 matrix) to the style image a. N_l is the number of channels of layer l, M_l = H_l * W_l.
 The losses are those of `solutions.style`, the Gram matrix that of `solutions.gram`.
 
-Defaults (alpha = 1, beta = 1e3, conv4_2 for content, conv1_1 ... conv5_1 for style) follow
-the paper, whose alpha/beta ratios range over 1e-3 ... 1e-4 for VGG; what ratio looks best
-depends on the feature network and the images: see chapter 6 of the book.
+The layers (conv4_2 for content, conv1_1 ... conv5_1 for style, w_l = 1/5) are the paper's.
+The weights alpha = 1, beta = 1e7 are chosen for the random multi-scale network on images of
+64-128 pixels. The balance depends on the network and on the image size: the content loss
+is a sum over the M positions and grows like M, E_l does not (G grows like M and is divided
+by M^2), so a twice larger image (4x M) needs about 4x beta. The paper's alpha/beta of
+1e-3 ... 1e-4 hold for its Caffe VGG-19 with 0-255 inputs and do not carry over: tune beta
+(chapter 6 of the book shows the trade-off).
 """
 from typing import NamedTuple
 
@@ -25,6 +29,7 @@ from solutions.vgg import FeatureExtractor
 
 CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+CLAMP_EVERY = 20  # L-BFGS iterations between two clamps of the image to [0, 1]
 
 
 class TransferResult(NamedTuple):
@@ -33,7 +38,7 @@ class TransferResult(NamedTuple):
     network: str       # the feature network's kind, e.g. "random-multiscale"
 
 
-def to_tensor(image, name="image"):
+def _as_tensor(image, name):
     """(H, W, 3) uint8 or float array in [0, 1], or a tensor (3, H, W) / (1, 3, H, W) in
     [0, 1] -> float32 tensor (1, 3, H, W)."""
     if isinstance(image, torch.Tensor):
@@ -58,7 +63,7 @@ def to_tensor(image, name="image"):
     return x
 
 
-def resize(x, size):
+def _resize(x, size):
     """Resize (1, 3, H, W): size is an int (the shorter side) or a pair (h, w)."""
     h, w = x.shape[-2:]
     if isinstance(size, int):
@@ -72,7 +77,7 @@ def resize(x, size):
 
 
 def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS,
-                   style_weights=None, alpha=1.0, beta=1e3, tv_weight=0.0, steps=200,
+                   style_weights=None, alpha=1.0, beta=1e7, tv_weight=0.0, steps=200,
                    init="content", size=None, device=None, progress=True, seed=0,
                    extractor=None, weights="auto"):
     """Render `content` in the style of `style` (Gatys et al. 2016).
@@ -82,8 +87,10 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
         because an unnormalised Gram matrix grows with the number of positions M.
     content_layers, style_layers: VGG-19 layer names; style_weights: w_l (default 1/L each).
     alpha, beta, tv_weight: weights of the content, style and total-variation losses.
-    steps: L-BFGS iterations (one loss evaluation each); after each, the image is clamped to
-        [0, 1] -- outside the closure: clamping inside it makes L-BFGS diverge.
+    steps: the number of loss evaluations (L-BFGS with a strong-Wolfe line search: about one
+        per iteration; the last iteration's line search may add a few). Every CLAMP_EVERY
+        iterations the image is clamped to [0, 1], outside the closure (clamping inside it
+        makes L-BFGS diverge; clamping after every iteration spoils its curvature estimate).
     init: "content" (start from the content image) or "noise" (uniform noise, `seed`).
     size: resize the content first: an int (shorter side) or (h, w); None keeps it.
     device: a torch device; default CUDA when available, else CPU.
@@ -91,8 +98,9 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
         layers); by default one is built with `weights` ("auto", "imagenet" or "random").
 
     Returns TransferResult(image, history, network): the image (H, W, 3) float32 in [0, 1];
-    history["total"/"content"/"style"/"tv"], the unweighted losses at each evaluation
-    (the first entry is the initial image, the last the returned one); the network's kind.
+    history, one value per loss evaluation (the first for the initial image, the last for
+    the returned one): "content", "style", "tv" unweighted, "total" = alpha * content +
+    beta * style + tv_weight * tv; and the feature network's kind.
     """
     if init not in ("content", "noise"):
         raise ValueError(f"init must be 'content' or 'noise', got {init!r}")
@@ -107,10 +115,10 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
         device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(seed)
 
-    p = to_tensor(content, "content")
+    p = _as_tensor(content, "content")
     if size is not None:
-        p = resize(p, size)
-    a = resize(to_tensor(style, "style"), p.shape[-2:])  # the style image at the content's size
+        p = _resize(p, size)
+    a = _resize(_as_tensor(style, "style"), p.shape[-2:])  # the style image at the content's size
     p, a = p.to(device), a.to(device)
 
     if extractor is None:
@@ -130,8 +138,10 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
     else:
         x = torch.rand(p.shape, generator=torch.Generator().manual_seed(seed)).to(device)
     x.requires_grad_(True)
-    optimizer = torch.optim.LBFGS([x], max_iter=1, history_size=50, line_search_fn="strong_wolfe",
-                                  tolerance_grad=0.0, tolerance_change=0.0)
+    # L-BFGS with a line search; up to CLAMP_EVERY iterations between two clamps to [0, 1]
+    optimizer = torch.optim.LBFGS([x], max_iter=CLAMP_EVERY, history_size=50,
+                                  line_search_fn="strong_wolfe",
+                                  tolerance_grad=0.0, tolerance_change=0.0)  # run all the steps
     history = {"total": [], "content": [], "style": [], "tv": []}
 
     def losses():
@@ -148,18 +158,22 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
         optimizer.zero_grad()
         total = losses()
         total.backward()
+        if bar is not None:
+            bar.update()
+            bar.set_postfix(loss=f"{total.item():.3g}")
         return total
 
-    bar = range(steps)
+    bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(bar, desc="style transfer", unit="step")
-    for _ in bar:
+        bar = tqdm(total=steps, desc="style transfer", unit="eval")
+    while len(history["total"]) < steps:
+        optimizer.param_groups[0]["max_eval"] = steps - len(history["total"])
         optimizer.step(closure)
         with torch.no_grad():
-            x.clamp_(0, 1)  # outside the closure (pytorch/tutorials #143)
-        if progress:
-            bar.set_postfix(loss=f"{history['total'][-1]:.3g}")
+            x.clamp_(0, 1)  # outside the closure: inside it, L-BFGS diverges (pytorch/tutorials #143)
+    if bar is not None:
+        bar.close()
     with torch.no_grad():
         losses()  # the loss of the returned image
 
