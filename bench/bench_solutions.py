@@ -219,7 +219,7 @@ def bench_conv_matrix(quick):
     direct = np.einsum("ijuv,uv->ij", np.lib.stride_tricks.sliding_window_view(x, (m, m)), kernel)
     same = same and np.allclose(ours @ x.ravel(), direct.ravel(), rtol=1e-12, atol=1e-12)
     ours_s, seed_s = race(lambda: conv_matrix_2d(flipped, (n, n), "valid"),
-                          lambda: seed_unroll_kernel(kernel, n), 1 if quick else 5, pause=0.05)
+                          lambda: seed_unroll_kernel(kernel, n), 1 if quick else 9, pause=0.05)
     ratio = ours_s / seed_s
     return row(f"conv_matrix_2d {n}×{n}, {m}×{m}", ours_s, "seed lil_matrix loop (fixed)", seed_s,
                "≤ 0.01 (≥ 100× faster)", same and ratio <= 0.01,
