@@ -15,6 +15,7 @@ Isolation, from the outside in:
 import json
 import os
 import pathlib
+import select
 import shutil
 import site
 import subprocess
@@ -170,9 +171,15 @@ class ForkServer:
                "deny": self.deny, "allow": [sys.prefix, str(scratch)]}
         if not self.alive():
             self.start()
+        # a watchdog on the server itself: every exercise at its limit, loading, and a margin
+        budget = limits.wall * (len(exercises) + 2) + limits.load + 30
         try:
             self.proc.stdin.write(json.dumps(job) + "\n")
             self.proc.stdin.flush()
+            ready, _, _ = select.select([self.proc.stdout], [], [], budget)
+            if not ready:
+                self.close()
+                raise ServerDied(f"the fork server did not answer within {budget:g} s")
             line = self.proc.stdout.readline()
         except (BrokenPipeError, OSError) as e:
             self.close()

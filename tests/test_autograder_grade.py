@@ -71,7 +71,7 @@ def batch(tmp_path_factory):
                 (subs / f"{kind}_{f.name}").write_bytes(f.read_bytes())
     ESCAPE.unlink(missing_ok=True)
     out = tmp_path_factory.mktemp("out")
-    limits = sandbox.Limits(wall=3.0, cpu=3.0, load=10.0)
+    limits = sandbox.Limits(wall=3.0, cpu=3.0, load=3.0)
     paths = sorted(str(p) for p in subs.iterdir())
     grading.grade(paths, out, jobs=2, seed=12345, limits=limits, log=lambda *a: None)
     docs = {d.name: json.loads((d / "results.json").read_text()) for d in out.iterdir() if d.is_dir()}
@@ -99,7 +99,7 @@ def test_each_fixture_fails_exactly_its_exercise(batch, kind):
     _, docs, expect, _ = batch
     checked = 0
     for name, (ex, phrase, whole, also) in expect.items():
-        if not name.startswith(kind) or whole:
+        if not name.startswith(kind) or whole or name == "hostile_load_hang":
             continue
         doc = docs[name]
         got = scores(doc)
@@ -131,6 +131,26 @@ def test_whole_file_failures_get_a_clear_message_and_zero(batch):
         doc = docs[name]
         assert doc["score"] == 0
         assert phrase in doc["output"], doc["output"]
+
+
+def test_a_submission_that_hangs_while_loading_fails_alone(batch):
+    _, docs, _, _ = batch
+    doc = docs["hostile_load_hang"]
+    assert doc["score"] == 0
+    assert "loading the submission failed: timeout" in doc["output"], doc["output"]
+    assert all("not run: loading the submission failed" in t["output"] for t in doc["tests"])
+
+
+def test_the_sandbox_never_gets_answers_or_the_seed(tmp_path):
+    prep = grading.prepare(seed=987654321, names=["inner", "conv2d_im2col"])
+    cases = {n: prep[n]["server"] for n in prep}
+    jpath, npath = sandbox.write_cases(tmp_path, cases)
+    text = jpath.read_text()
+    assert "987654321" not in text
+    for name, spec in json.loads(text).items():
+        for tree, keys in spec["cases"]:
+            assert set(tree) == {"args", "kwargs", "call", "grad", "repeat"}
+            assert all(k.startswith("i") for k in keys)         # inputs only
 
 
 def test_partial_notebook_runs_only_definitions(batch):
