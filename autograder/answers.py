@@ -43,7 +43,7 @@ def write(directory, names=None):
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     data = build(names)
-    arrays, doc = {}, {"format": FORMAT, "exercises": {}}
+    arrays, doc = {}, {"format": FORMAT, "exercises": {}, "yardstick": engine.yardstick()}
     for name, groups in data.items():
         jgroups = []
         for gi, cases in enumerate(groups):
@@ -115,5 +115,21 @@ def load(directory=None):
                 ocases.append(((c["case"], ia), (c["expected"], ra)))
             ogroups.append(ocases)
         out[name] = ogroups
+    out_meta[key] = doc.get("yardstick")
     _CACHE[key] = out
     return out
+
+
+out_meta = {}
+
+
+def speed_scale(directory=None):
+    """This machine's speed relative to the one that wrote the answers (≥ 1: slower here)."""
+    directory = pathlib.Path(directory) if directory else find()
+    if directory is None:
+        return 1.0
+    load(directory)
+    then = out_meta.get(str(directory.resolve()))
+    if not then:
+        return 3.0
+    return max(1.0, engine.yardstick() / then)

@@ -43,8 +43,8 @@ def _namespace(fn):
 
 
 def public_cases(ex, source=None):
-    """[(group_index, [(plain, expected), ...])] for the public groups, and whether the
-    answers come from the live reference. source: None (auto), "live" or a folder."""
+    """([(group_index, [(plain, expected), ...])] for the public groups, speed scale).
+    source: None (auto: the live reference when `solutions` imports), "live" or a folder."""
     if source is None and engine.solutions_available():
         source = "live"
     if source == "live":
@@ -53,16 +53,20 @@ def public_cases(ex, source=None):
             if g.public:
                 plains = [engine.plain_case(ex, c) for c in ex.cases(gi)]
                 out.append((gi, [(p, engine.reference_result(ex, p)) for p in plains]))
-        return out, True
+        return out, 1.0
     data = answers.load(source)
     if data is None or ex.name not in data:
-        return None, False
-    return [(gi, cases) for gi, cases in enumerate(data[ex.name]) if cases is not None], False
+        return None, 1.0
+    groups = [(gi, cases) for gi, cases in enumerate(data[ex.name]) if cases is not None]
+    scale = 1.0
+    if any(p[0].get("repeat") for _, cases in groups for p, _ in cases):
+        scale = answers.speed_scale(source)
+    return groups, scale
 
 
 def run_public(ex, fn, source=None):
     """An ExerciseResult for the public groups of `ex` on `fn` (in this process)."""
-    cases, live = public_cases(ex, source)
+    cases, scale = public_cases(ex, source)
     if cases is None:
         return engine.finish(ex, [], "no reference answers: neither the `solutions` package "
                                      "nor public_answers.json/.npz (set $AUTOGRADER_ANSWERS)")
@@ -72,7 +76,7 @@ def run_public(ex, fn, source=None):
         verdicts = []
         for plain, expected in pairs:
             got = _harness.run_case(fn, plain[0], plain[1], ex.forbidden, ns)
-            verdicts.append(engine.verdict(ex, plain, expected, got, live_reference=live))
+            verdicts.append(engine.verdict(ex, plain, expected, got, speed_scale=scale))
         groups.append(engine.group_result(ex, gi, verdicts, [p for p, _ in pairs]))
     return engine.finish(ex, groups)
 

@@ -191,3 +191,21 @@ def test_round_trip_on_the_book(tmp_path):
     full = {t["name"]: t["score"] == t["max_score"] for t in src["tests"]}
     assert all(full.values()), src["output"] + "\n".join(t["output"] for t in src["tests"])
     assert rel["score"] == 0
+
+
+def test_vectorisation_check_without_solutions_uses_the_released_timing(released, tmp_path):
+    """A learner's machine: the reference time comes from public_answers, scaled by a yardstick."""
+    work = tmp_path / "learner"
+    shutil.copytree(released, work)
+    loop = (ROOT / "tests" / "fixtures" / "submissions" / "wrong" / "conv2d_im2col_pixel_loop.py")
+    toeplitz = (ROOT / "solutions" / "toeplitz.py").read_text(encoding="utf-8")
+    script = (
+        "import numpy as np\nfrom autograder import check\n"
+        f"ns = {{}}\nexec({toeplitz!r}, ns)\ncheck('conv2d_im2col', ns['conv2d_im2col'])\n"
+        f"ns2 = {{'np': np}}\nexec({loop.read_text(encoding='utf-8')!r}, ns2)\n"
+        "check('conv2d_im2col', ns2['conv2d_im2col'])\n")
+    r = run_as_learner(script, work)
+    assert r.returncode == 0, r.stderr
+    good, slow = r.stdout.split("conv2d_im2col: ", 1)[0], r.stdout.split("public points", 1)[1]
+    assert "✔ conv2d_im2col · vectorised" in good, r.stdout
+    assert "✘ conv2d_im2col · vectorised" in slow and "far slower" in slow, r.stdout
