@@ -93,6 +93,31 @@ os.unlink(CFG["cases_json"])
 os.unlink(CFG["cases_npz"])
 os.unlink(sys.argv[1])
 
+# the functions the child writes its results with, taken before any learner code runs (a
+# learner may monkeypatch builtins.open, json or numpy: that must not garble the results)
+_dumps, _savez, _os_open, _os_write, _os_close, _os_mkdir = (
+    json.dumps, np.savez, os.open, os.write, os.close, os.mkdir)
+from io import BytesIO as _BytesIO  # noqa: E402
+
+
+def _mkdir(path):
+    try:
+        _os_mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+
+
+def _write(path, data):
+    fd = _os_open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            n = _os_write(fd, view)
+            view = view[n:]
+    finally:
+        _os_close(fd)
+
+
 DENIED_EVENTS = {
     "os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
     "subprocess.Popen", "pty.spawn", "os.kill", "os.killpg", "signal.pthread_kill",
@@ -216,9 +241,9 @@ def _child(job, exercises, progress_w, output_w):
             except ValueError as e:
                 problems.append(str(e))
             namespaces.append((label, chapter, ns))
-        os.makedirs("out", exist_ok=True)
-        with open("out/_load.json", "w") as f:
-            json.dump({"problems": problems[:50]}, f)
+        outdir = os.path.join(scratch, "out")     # absolute: learner code may chdir
+        _mkdir(outdir)
+        _write(os.path.join(outdir, "_load.json"), _dumps({"problems": problems[:50]}).encode())
         progress.write("L\n")
         for name in exercises:
             progress.write(f"S {name}\n")
@@ -236,13 +261,13 @@ def _child(job, exercises, progress_w, output_w):
                         arrays[f"c{ci}.{k}"] = v
                     result["cases"].append(res)
             try:
-                with open(f"out/{name}.npz", "wb") as f:
-                    np.savez(f, allow_pickle=False, **arrays)
-                text = json.dumps(result)
+                buf = _BytesIO()
+                _savez(buf, allow_pickle=False, **arrays)
+                _write(os.path.join(outdir, f"{name}.npz"), buf.getvalue())
+                text = _dumps(result)
             except (TypeError, ValueError, OSError) as e:
-                text = json.dumps({"cases": [], "unsaved": f"{type(e).__name__}: {e}"[:300]})
-            with open(f"out/{name}.json", "w") as f:
-                f.write(text)
+                text = _dumps({"cases": [], "unsaved": f"{type(e).__name__}: {e}"[:300]})
+            _write(os.path.join(outdir, f"{name}.json"), text.encode())
             progress.write(f"D {name}\n")
         progress.close()
         sys.stdout.flush()
