@@ -96,7 +96,7 @@ def prepare(seed, names=None):
                                        "cases": [p for _, p in plains]}}
     finally:
         if limiter is not None:
-            limiter.unregister() if hasattr(limiter, "unregister") else None
+            limiter.restore_original_limits()
     return out
 
 
