@@ -1,11 +1,12 @@
 """`check PATH`: the self-check of a learner's whole notebook or .py file, in this process.
 
 The file is loaded under the grading rule (`_loader.py`: imports, defs, classes, plain
-constants), then every exercise it defines is checked with its public cases.
+constants), then every exercise it defines is checked with its public cases (only its own
+chapter's exercises when the file name starts with a chapter number, e.g. `03_...`).
 """
 import pathlib
 
-from . import _loader, registry
+from . import _loader, notebook, registry
 from .selfcheck import check
 
 
@@ -21,22 +22,27 @@ def load_file(path):
 
 
 def check_file(path, exercise=None, answers_dir=None):
-    """Print one block per exercise; return 0 when every public case passes, else 1."""
+    """Print one line per exercise and a total; return 0 when every public case passes, else 1."""
     ns, problems = load_file(path)
     for p in problems:
         print(f"! {p}")
+    chapter = notebook.chapter_of(path)
     if exercise:
         names = [registry.get(exercise).name]
-    else:
-        names = [ex.name for ex in registry.EXERCISES if ex.name in ns]
+    else:   # a chapter file (01_...): that chapter's exercises; else whatever the file defines
+        names = [ex.name for ex in registry.EXERCISES
+                 if ex.name in ns and (chapter is None or ex.chapter == chapter)]
     if not names:
         print(f"{path}: defines none of the exercises ({', '.join(registry.BY_NAME)})")
         return 1
-    ok = True
+    passed = 0
     for name in names:
         if name not in ns:
             print(f"✘ {name}: not defined in {path}")
-            ok = False
             continue
-        ok = bool(check(name, ns[name], answers_dir=answers_dir)) and ok
-    return 0 if ok else 1
+        result = check(name, ns[name], answers_dir=answers_dir, quiet=True)
+        print(result.line)
+        passed += bool(result)
+    print(f"{passed}/{len(names)} exercise(s) pass every public case; "
+          "hidden cases run only at grading.")
+    return 0 if passed == len(names) else 1

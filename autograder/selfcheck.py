@@ -19,6 +19,7 @@ class CheckResult:
     score: int
     max_score: int
     groups: list = field(default_factory=list, repr=False)
+    line: str = field(default="", repr=False)     # the one-line summary of `check PATH`
 
     @property
     def passed(self):
@@ -115,6 +116,20 @@ def format_lines(result, hidden_points=None, public_only=True):
     return lines
 
 
+def one_line(result, max_score):
+    """One line for an exercise (the `check PATH` command): mark, points, first feedback."""
+    mark = PASS if result.passed else FAIL
+    line = f"{mark} {result.name}: {result.score}/{max_score}"
+    bad = next((g for g in result.groups if not g.passed), None)
+    if result.message and (bad is None or not bad.stub):
+        return f"{line} — {result.message}"
+    if bad is not None:
+        line += f" — {bad.stub or (bad.name + ', ' + bad.feedback)}"
+        if bad.tol and "expected" in bad.feedback:
+            line += f" [{bad.tol}]"
+    return line
+
+
 def check(name, fn, *, answers_dir=None, quiet=False):
     """Run the public cases of exercise `name` on `fn`; print the feedback; return a CheckResult.
 
@@ -133,4 +148,6 @@ def check(name, fn, *, answers_dir=None, quiet=False):
     hidden = sum(g.points for g in ex.groups if not g.public)
     if not quiet:
         print("\n".join(format_lines(result, hidden)))
-    return CheckResult(name, result.score, ex.public_points, result.groups)
+    out = CheckResult(name, result.score, ex.public_points, result.groups)
+    out.line = one_line(result, ex.public_points)
+    return out

@@ -160,7 +160,9 @@ def test_check_cli_exit_status(released, tmp_path):
     good = subprocess.run([py, "-m", "autograder", "check", str(FIXBOOK / "01_fixture_inner.ipynb"),
                            "--exercise", "inner"], capture_output=True, text=True)
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "✔ inner · worked examples" in good.stdout
+    lines = good.stdout.splitlines()                     # one line per exercise, then a total
+    assert lines == ["✔ inner: 5/5",
+                     "1/1 exercise(s) pass every public case; hidden cases run only at grading."]
 
 
 def round_trip(src_folder, released_folder, tmp_path, names):
