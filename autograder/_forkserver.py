@@ -241,6 +241,7 @@ def _child(job, exercises, progress_w, output_w):
             except ValueError as e:
                 problems.append(str(e))
             namespaces.append((label, chapter, ns))
+        loader.share_exercises(namespaces, job.get("chapters", {}))
         outdir = os.path.join(scratch, "out")     # absolute: learner code may chdir
         _mkdir(outdir)
         _write(os.path.join(outdir, "_load.json"), _dumps({"problems": problems[:50]}).encode())

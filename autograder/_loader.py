@@ -10,7 +10,9 @@ The rule (also in autograder/README.md): from every code cell of a notebook (or 
     None, and tuples/lists/dicts/sets of them, with unary minus).
 
 Everything else (calls, loops, plots, prints, `if __name__ == "__main__":`, assignments
-from expressions) is skipped. IPython magics and shell escapes (`%...`, `!...`) are dropped.
+from expressions) is skipped. In a submission of several files (one learner's chapters), an
+exercise a file does not define is taken from the file that does (its own chapter's first):
+a chapter may use an earlier chapter's exercise, which the book imports from `solutions`. IPython magics and shell escapes (`%...`, `!...`) are dropped.
 A cell that does not parse is reported and skipped; the other cells still load. Each kept
 statement runs on its own: one that raises (a missing package) is reported, not fatal.
 
@@ -122,6 +124,21 @@ def load(text, filename, namespace):
         except BaseException as e:  # noqa: BLE001 - SystemExit included
             problems.append(f"{filename}, {label}: {type(e).__name__}: {str(e)[:200]}")
     return problems
+
+
+def share_exercises(namespaces, chapters):
+    """Give each file's namespace the exercises it lacks, from the other files.
+
+    namespaces: [(label, chapter, dict)]; chapters: {exercise name: chapter number}.
+    """
+    for name, chapter in chapters.items():
+        owners = sorted((ns for ns in namespaces if name in ns[2]),
+                        key=lambda item: (item[1] != chapter, item[0]))
+        if not owners:
+            continue
+        value = owners[0][2][name]
+        for _, _, ns in namespaces:
+            ns.setdefault(name, value)
 
 
 def decode_source(data, filename):

@@ -91,7 +91,29 @@ def check_no_leak(nb, secrets, where):
         raise LeakError(f"{where}: solution text survived the release: {found[0][:80]!r}")
 
 
-def release(src, out, answers=True):
+def solutions_imports(nb):
+    """Cells of a (student) notebook that import `solutions`, which learners do not have."""
+    import ast
+    found = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        src = "\n".join(ln for ln in notebook.cell_source(cell).splitlines()
+                        if not ln.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(m.split(".")[0] == "solutions" for m in mods):
+                found.append(i + 1)
+                break
+    return found
+
+
+def release(src, out, answers=True, warn=print):
     """Write the student notebooks of SRC (a folder or one notebook) into OUT; returns paths."""
     src, out = pathlib.Path(src), pathlib.Path(out)
     paths = [src] if src.is_file() else sorted(src.glob("*.ipynb"))
@@ -106,6 +128,10 @@ def release(src, out, answers=True):
         student, secrets = release_notebook(nb, str(p))
         text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
         check_no_leak(student, secrets, str(p))
+        cells = solutions_imports(student)
+        if cells:
+            warn(f"warning: {p.name} imports `solutions` (cell {', '.join(map(str, cells))}): "
+                 "learners do not have it, so these cells fail in the student edition")
         target = out / p.name
         target.write_text(text, encoding="utf-8")
         written.append(target)
