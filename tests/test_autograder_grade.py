@@ -250,3 +250,34 @@ def test_cli_misuse_exits_2_and_help_works(tmp_path):
     for verb in ("release", "check", "grade", "sync"):
         r = subprocess.run([py, "-m", "autograder", verb, "--help"], capture_output=True, text=True)
         assert r.returncode == 0 and "usage" in r.stdout
+
+
+def test_a_batch_killed_halfway_resumes_and_loses_nothing(tmp_path):
+    import signal
+    import time
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    good = good_source()
+    for i in range(6):
+        (subs / f"learner{i}.py").write_text(good, encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "autograder", "grade", *sorted(map(str, subs.iterdir())),
+           "--out", str(out), "--jobs", "1", "--seed", "3", "--exercise", "inner",
+           "--exercise", "gram", "--exercise", "vq"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("*/results.json"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = {p.parent.name for p in out.glob("*/results.json")}
+    assert 2 <= len(done) < 6
+    for p in out.glob("*/results.json"):                  # atomic: every one is whole
+        json.loads(p.read_text())
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert f"resuming: {len(done)} submission(s) already graded" in r.stdout
+    rows = (out / "grades.csv").read_text().splitlines()[1:]
+    assert sorted(row.split(",")[0] for row in rows) == [f"learner{i}" for i in range(6)]
+    assert all(row.split(",")[1] == row.split(",")[2] for row in rows)
