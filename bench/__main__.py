@@ -21,11 +21,21 @@ def modules():
     return {p.stem[len("bench_"):]: f"bench.{p.stem}" for p in sorted(HERE.glob("bench_*.py"))}
 
 
+def cpu_name():
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine():
     import numpy
     import torch
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    lines = [f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs ({cores} usable); "
+    lines = [f"CPU: {cpu_name()}, {os.cpu_count()} CPUs ({cores} usable); "
              f"torch threads {torch.get_num_threads()}",
              f"Python {platform.python_version()}, numpy {numpy.__version__}, torch {torch.__version__}"]
     try:
