@@ -6,7 +6,12 @@ EXIT_MISUSE = 2
 
 
 def _release(a):
+    from .engine import solutions_available
     from .release import release
+    if not a.no_answers and not solutions_available():
+        print("autograder release: error: the public answers are computed with the `solutions` "
+              "package, which does not import (or pass --no-answers)", file=sys.stderr)
+        return EXIT_MISUSE
     paths = release(a.src, a.out, answers=not a.no_answers)
     for p in paths:
         print(f"wrote {p}")

@@ -229,6 +229,9 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     """Grade submissions into OUT; returns {submission: score}. Raises GraderMisuse."""
     if jobs < 1:
         raise GraderMisuse("--jobs must be ≥ 1")
+    if not engine.solutions_available():
+        raise GraderMisuse("grading needs the reference package `solutions` (the expected "
+                           "answers are computed from it, in the grader's process)")
     names = exercises or [ex.name for ex in registry.EXERCISES]
     unknown = [n for n in names if n not in registry.BY_NAME]
     if unknown:
