@@ -108,7 +108,7 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
         raise ValueError(f"steps must be >= 0, got {steps}")
     content_layers, style_layers = list(content_layers), list(style_layers)
     if style_weights is None:
-        style_weights = [1.0 / len(style_layers)] * len(style_layers)
+        style_weights = [1.0 / max(1, len(style_layers))] * len(style_layers)
     if len(style_weights) != len(style_layers):
         raise ValueError(f"{len(style_weights)} style_weights for {len(style_layers)} layers")
     if device is None:
@@ -146,8 +146,9 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
 
     def losses():
         feats = extractor(x)
-        l_content = sum(content_loss(feats[n], t) for n, t in zip(content_layers, targets_p))
-        l_style = style_loss([feats[n] for n in style_layers], targets_a, style_weights)
+        zero = torch.zeros((), device=x.device)  # the loss of an empty list of layers
+        l_content = sum((content_loss(feats[n], t) for n, t in zip(content_layers, targets_p)), zero)
+        l_style = style_loss([feats[n] for n in style_layers], targets_a, style_weights) + zero
         l_tv = total_variation(x)
         total = alpha * l_content + beta * l_style + tv_weight * l_tv
         for key, value in zip(history, (total, l_content, l_style, l_tv)):
