@@ -129,8 +129,10 @@ def judge_exercise(prep, status, scratch):
         return failed_all(status or "not run")
     try:
         result, arrays = sandbox.read_results(scratch, ex.name)
-    except (ValueError, OSError, json.JSONDecodeError) as e:
-        return failed_all(f"unreadable results ({e})")
+        if not isinstance(result, dict):
+            raise ValueError("not an object")
+    except Exception as e:  # noqa: BLE001 - written by the child: anything may be wrong
+        return failed_all(f"unreadable results ({type(e).__name__})")
     if result.get("missing"):
         return failed_all(f"`{ex.name}` is not defined in the submission (grading runs only "
                           "imports, defs, classes and plain constants: see the rule)")
@@ -275,7 +277,10 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
                     sub = q.get_nowait()
                 except queue.Empty:
                     return
-                doc = grade_one(server, slot, sub, prep, names, limits)
+                try:
+                    doc = grade_one(server, slot, sub, prep, names, limits)
+                except Exception as e:  # noqa: BLE001 - never lose the batch
+                    doc = failure_json(sub.name, f"{type(e).__name__}: {e}")
                 d = out / sub.name
                 d.mkdir(exist_ok=True)
                 atomic_write(d / "results.json", json.dumps(doc, indent=1, ensure_ascii=False))
