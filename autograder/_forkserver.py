@@ -294,6 +294,20 @@ def _describe(status):
     return f"crashed: exit status {os.WEXITSTATUS(status)}"
 
 
+def _secure(job, name):
+    """Move an exercise's result files out of the child's reach as soon as it reports them,
+    so that code running later in the child cannot rewrite them."""
+    if not job.get("safe"):
+        return
+    for ext in ("json", "npz"):
+        src = os.path.join(job["scratch"], "out", f"{name}.{ext}")
+        try:
+            if os.path.isfile(src) and not os.path.islink(src):
+                os.rename(src, os.path.join(job["safe"], f"{name}.{ext}"))
+        except OSError:
+            pass
+
+
 def run_job(job):
     timeout = float(job["limits"]["wall"])
     out_limit = int(job["limits"]["output"])
@@ -351,6 +365,7 @@ def run_job(job):
                     line, buf = buf.split(b"\n", 1)
                     msg = line.decode("utf-8", "replace")
                     if msg == "L":
+                        _secure(job, "_load")
                         loaded = loaded_once = True
                         deadline = time.monotonic() + timeout
                     elif msg.startswith("S ") and msg[2:] in remaining:
@@ -358,6 +373,7 @@ def run_job(job):
                         deadline = time.monotonic() + timeout
                     elif msg.startswith("D ") and msg[2:] == current:
                         status[current] = "done"
+                        _secure(job, current)
                         remaining.remove(current)
                         current = None
                         deadline = time.monotonic() + timeout

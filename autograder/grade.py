@@ -114,7 +114,7 @@ def _redact(feedback):
     return f"a hidden case failed: wrong values{label}"
 
 
-def judge_exercise(prep, status, scratch):
+def judge_exercise(prep, status, safe):
     """An ExerciseResult from the child's results (or its failure status)."""
     ex = prep["exercise"]
     groups_of = {}
@@ -128,7 +128,7 @@ def judge_exercise(prep, status, scratch):
     if status != "done":
         return failed_all(status or "not run")
     try:
-        result, arrays = sandbox.read_results(scratch, ex.name)
+        result, arrays = sandbox.read_results(safe, ex.name)
         if not isinstance(result, dict):
             raise ValueError("not an object")
     except Exception as e:  # noqa: BLE001 - written by the child: anything may be wrong
@@ -305,13 +305,13 @@ def grade_one(server, slot, sub, prep, names, limits):
     t0 = time.monotonic()
     reply = None
     for attempt in range(2):
-        scratch = server.make_scratch()
+        scratch, safe = server.make_scratch()
         try:
-            reply = server.run([list(f) for f in sub.files], names, scratch, limits)
-            results = [judge_exercise(prep[n], reply["status"].get(n), scratch) for n in names]
+            reply = server.run([list(f) for f in sub.files], names, scratch, limits, safe)
+            results = [judge_exercise(prep[n], reply["status"].get(n), safe) for n in names]
             problems = list(reply.get("problems", []))
             try:
-                load = json.loads((scratch / "out" / "_load.json").read_text(encoding="utf-8")[:1 << 20])
+                load = json.loads((safe / "_load.json").read_text(encoding="utf-8")[:1 << 20])
                 problems = [str(p)[:300] for p in load.get("problems", [])][:50] + problems
             except (OSError, ValueError, AttributeError):
                 pass
@@ -324,4 +324,5 @@ def grade_one(server, slot, sub, prep, names, limits):
         finally:
             server.kill_leftovers()
             shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(safe, ignore_errors=True)
     return failure_json(sub.name, f"the sandbox failed twice ({err})")

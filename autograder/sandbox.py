@@ -164,10 +164,14 @@ class ForkServer:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def run(self, files, exercises, scratch, limits):
-        """Grade one submission's exercises; returns the server's reply (a dict)."""
+    def run(self, files, exercises, scratch, limits, safe=None):
+        """Grade one submission's exercises; returns the server's reply (a dict).
+
+        safe: a folder the child cannot reach, where the server moves each result as soon as
+        the child reports it (read them with read_results(safe, name))."""
         from .registry import EXERCISES
         job = {"files": files, "exercises": exercises, "scratch": str(scratch),
+               "safe": str(safe) if safe else None,
                "chapters": {ex.name: ex.chapter for ex in EXERCISES},
                "uid": self.uid, "gid": self.gid, "limits": limits.as_dict(),
                "deny": self.deny, "allow": [sys.prefix, str(scratch)]}
@@ -192,12 +196,15 @@ class ForkServer:
         return json.loads(line)
 
     def make_scratch(self):
-        """A private scratch folder for one child, owned by the sandbox uid."""
+        """(scratch, safe): a private scratch folder for one child, owned by the sandbox uid,
+        and a folder of the grader's (mode 700) where its results are moved."""
         d = pathlib.Path(tempfile.mkdtemp(prefix="ag-sub-"))
         if self.uid is not None:
             os.chown(d, self.uid, self.gid)
         os.chmod(d, 0o700)
-        return d
+        safe = pathlib.Path(tempfile.mkdtemp(prefix="ag-res-"))
+        os.chmod(safe, 0o700)
+        return d, safe
 
     def kill_leftovers(self):
         """As root: kill every process of the slot's uid (whatever escaped the process group)."""
@@ -236,9 +243,9 @@ class ForkServer:
 MAX_JSON, MAX_NPZ = 16 << 20, 256 << 20
 
 
-def read_results(scratch, name):
+def read_results(folder, name):
     """(result dict, arrays) written by the child for exercise `name`, size-capped."""
-    base = pathlib.Path(scratch) / "out"
+    base = pathlib.Path(folder)
     jp, npz = base / f"{name}.json", base / f"{name}.npz"
     if base.is_symlink() or jp.is_symlink() or npz.is_symlink():
         raise ValueError("results are links")

@@ -106,7 +106,10 @@ def test_each_fixture_fails_exactly_its_exercise(batch, kind):
         others = {n: s for n, s in got.items() if n != ex and n not in also}
         assert others == {n: MAX[n] for n in others}, f"{name}: {doc['output']}"
         test = next(t for t in doc["tests"] if t["name"] == ex)
-        if phrase == "WHOAMI":                    # passes; checked by another test
+        if phrase == "WHOAMI":                    # passes; its output is checked elsewhere
+            continue
+        if phrase.startswith("✔"):                 # an attack that must not pay or cost
+            assert phrase in test["output"] and test["score"] == test["max_score"], test["output"]
             continue
         assert test["score"] < test["max_score"], f"{name}: {test['output']}"
         assert test["status"] == "failed"
