@@ -85,6 +85,7 @@ def find():
 
 
 _CACHE = {}
+_YARDSTICKS = {}      # folder -> the yardstick seconds measured when its answers were written
 
 
 def load(directory=None):
@@ -115,12 +116,10 @@ def load(directory=None):
                 ocases.append(((c["case"], ia), (c["expected"], ra)))
             ogroups.append(ocases)
         out[name] = ogroups
-    out_meta[key] = doc.get("yardstick")
+    _YARDSTICKS[key] = doc.get("yardstick")
     _CACHE[key] = out
     return out
 
-
-out_meta = {}
 
 
 def speed_scale(directory=None):
@@ -129,7 +128,7 @@ def speed_scale(directory=None):
     if directory is None:
         return 1.0
     load(directory)
-    then = out_meta.get(str(directory.resolve()))
+    then = _YARDSTICKS.get(str(directory.resolve()))
     if not then:
         return 3.0
     return max(1.0, engine.yardstick() / then)

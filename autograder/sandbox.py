@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -280,10 +280,3 @@ def read_results(folder, name):
         with np.load(npz, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     return result, arrays
-
-
-@dataclass
-class Reply:
-    status: dict = field(default_factory=dict)
-    output: str = ""
-    problems: list = field(default_factory=list)
