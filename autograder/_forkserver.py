@@ -200,7 +200,7 @@ def _find(name, namespaces, chapter):
     return None, None, None
 
 
-def _child(job, exercises, progress_w, output_w):
+def _child(job, exercises, progress_w, output_w, ack_r):
     """In the forked child: never returns."""
     try:
         os.setsid()
@@ -246,6 +246,7 @@ def _child(job, exercises, progress_w, output_w):
         _mkdir(outdir)
         _write(os.path.join(outdir, "_load.json"), _dumps({"problems": problems[:50]}).encode())
         progress.write("L\n")
+        _wait_ack(ack_r)
         for name in exercises:
             progress.write(f"S {name}\n")
             spec = SPEC[name]
@@ -270,6 +271,7 @@ def _child(job, exercises, progress_w, output_w):
                 text = _dumps({"cases": [], "unsaved": f"{type(e).__name__}: {e}"[:300]})
             _write(os.path.join(outdir, f"{name}.json"), text.encode())
             progress.write(f"D {name}\n")
+            _wait_ack(ack_r)            # the server has moved the results out of reach
         progress.close()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -292,6 +294,20 @@ def _describe(status):
                 signal.SIGSEGV: "segmentation fault", signal.SIGXFSZ: "file size limit"}.get(sig)
         return f"crashed: signal {sig}" + (f", {what}" if what else "")
     return f"crashed: exit status {os.WEXITSTATUS(status)}"
+
+
+def _ack(fd):
+    try:
+        os.write(fd, b"k")
+    except OSError:
+        pass
+
+
+def _wait_ack(fd):
+    try:
+        os.read(fd, 1)
+    except OSError:
+        pass
 
 
 def _secure(job, name):
@@ -317,14 +333,17 @@ def run_job(job):
     loaded_once = False
     while remaining:
         pr, pw = os.pipe()
+        ar, aw = os.pipe()              # acknowledgements: results secured, go on
         orr, ow = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(pr)
             os.close(orr)
-            _child(job, remaining, pw, ow)
+            os.close(aw)
+            _child(job, remaining, pw, ow, ar)
         os.close(pw)
         os.close(ow)
+        os.close(ar)
         sel = selectors.DefaultSelector()
         sel.register(pr, selectors.EVENT_READ, "progress")
         sel.register(orr, selectors.EVENT_READ, "output")
@@ -366,6 +385,7 @@ def run_job(job):
                     msg = line.decode("utf-8", "replace")
                     if msg == "L":
                         _secure(job, "_load")
+                        _ack(aw)
                         loaded = loaded_once = True
                         deadline = time.monotonic() + timeout
                     elif msg.startswith("S ") and msg[2:] in remaining:
@@ -374,12 +394,14 @@ def run_job(job):
                     elif msg.startswith("D ") and msg[2:] == current:
                         status[current] = "done"
                         _secure(job, current)
+                        _ack(aw)
                         remaining.remove(current)
                         current = None
                         deadline = time.monotonic() + timeout
         sel.close()
         os.close(pr)
         os.close(orr)
+        os.close(aw)
         _kill_group(pid)
         _, st = os.waitpid(pid, 0)
         if reason is None and current is None and not remaining:
