@@ -106,6 +106,8 @@ def compare(exp, got, ea, ga, tol, name="result", strict_type=False, integer=())
     integer: names (e.g. "result", "result[0]") whose values must be integers.
     """
     is_int = name in integer
+    if isinstance(got, dict) and got.get("$") == "scalar" and isinstance(got.get("v"), str):
+        got = got["v"]                                   # a numpy str_ is a str
     if isinstance(exp, str) or exp is None:
         if got == exp:
             return None

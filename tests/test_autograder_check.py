@@ -81,3 +81,18 @@ def test_unknown_name_and_non_callable():
         check("no_such_exercise", print)
     result, out = run("inner", None)
     assert not result.passed and "expected a function" in out
+
+
+def test_equivalent_types_pass_and_wrong_types_are_named():
+    r, _ = run("direction", lambda a, b, tol=1e-9: np.str_(solutions.direction(a, b, tol)))
+    assert r.passed                                      # a numpy str_ is a str
+    r, _ = run("inner", lambda a, b: np.asarray(solutions.inner(a, b)))
+    assert r.passed                                      # a 0-d array is a number
+    r, out = run("conv_output_size", lambda *a, **k: float(solutions.conv_output_size(*a, **k)))
+    assert not r.passed and "expected an int, got a float" in out
+    import torch
+
+    def gram_matrix(features, normalize=True):           # numpy in, torch out: wrong type
+        return torch.as_tensor(solutions.gram_matrix(np.asarray(features), normalize))
+    r, out = run("gram_matrix", gram_matrix)
+    assert not r.passed and "the type of the input" in out
