@@ -512,8 +512,25 @@ def _angle_radians(args, kwargs, expected):
 
 
 # ----------------------------------------------------------------------------- judges
+def _lloyd_fixed_point(X, codes, atol):
+    """None when every code is the mean of the points nearest to it (a converged Lloyd's
+    algorithm: a local minimum), else why not."""
+    d = np.sqrt(((X[:, None, :] - codes[None]) ** 2).sum(-1))
+    nearest = d.argmin(axis=1)
+    for j in range(len(codes)):
+        members = X[nearest == j]
+        if len(members) == 0:
+            return f"code {j} has no points (an empty cluster should be re-seeded)"
+        gap = np.abs(members.mean(axis=0) - codes[j]).max()
+        if gap > atol:
+            return f"code {j} is {gap:.3g} away from the mean of its points"
+    return None
+
+
 def _judge_kmeans(args, kwargs, expected, got, tol):
-    """kmeans: exactly k finite codes, a distortion consistent with them, and quality."""
+    """kmeans: exactly k finite codes and a distortion consistent with them; quality: within
+    1.25× the reference's distortion, or a converged Lloyd's algorithm (every code the mean
+    of its points: a local minimum, which a correct Lloyd from another start may reach)."""
     obs, k = np.asarray(args[0], float), args[1]
     if not (isinstance(got, tuple | list) and len(got) == 2):
         return False, "expected a pair (code_book, distortion)"
@@ -528,19 +545,27 @@ def _judge_kmeans(args, kwargs, expected, got, tol):
         dist = float(dist)
     except (TypeError, ValueError):
         return False, "distortion is not a number"
-    true = np.sqrt(((obs[:, None, :] - book[None]) ** 2).sum(-1)).min(1).mean()
+    nearest = np.sqrt(((obs[:, None, :] - book[None]) ** 2).sum(-1)).min(1)
+    true = nearest.mean()
     if not math.isclose(dist, true, rel_tol=1e-6, abs_tol=1e-6):
-        sq = (np.sqrt(((obs[:, None, :] - book[None]) ** 2).sum(-1)).min(1) ** 2).mean()
+        sq = (nearest ** 2).mean()
         hint = " (that is the mean *squared* distance)" if math.isclose(dist, sq, rel_tol=1e-6) else ""
         return False, (f"distortion {dist:.6g} disagrees with the mean Euclidean distance "
                        f"to your code_book, {true:.6g}{hint}")
     ref = float(expected[1])
-    if dist > 1.25 * ref + 1e-9:
-        return False, f"distortion {dist:.6g} is more than 1.25 × the reference's {ref:.6g}"
-    return True, f"distortion within 1.25 × the reference's"
+    if dist <= 1.25 * ref + 1e-9:
+        return True, ""
+    why = _lloyd_fixed_point(obs, book, 1e-6 * (1 + np.abs(obs).max()))
+    if why is None:
+        return True, ""
+    return False, (f"distortion {dist:.6g} is more than 1.25 × the reference's {ref:.6g}, and "
+                   f"the code book is not a converged Lloyd's algorithm: {why}")
 
 
 def _judge_quantize(args, kwargs, expected, got, tol):
+    """quantize_image: uint8, same shape, at most k colours; quality: MSE within 1.25× the
+    reference's + 1, or the colours a converged Lloyd's algorithm on the pixels (each pixel
+    given its nearest colour, each colour the mean of its pixels, up to uint8 rounding)."""
     image, k = np.asarray(args[0]), args[1]
     if not isinstance(got, np.ndarray):
         return False, "expected an ndarray"
@@ -548,14 +573,25 @@ def _judge_quantize(args, kwargs, expected, got, tol):
         return False, f"shape: expected {image.shape}, got {got.shape}"
     if got.dtype != np.uint8:
         return False, f"dtype: expected uint8, got {got.dtype}"
-    colours = len(np.unique(got.reshape(-1, 3), axis=0))
-    if colours > k:
-        return False, f"{colours} distinct colours, at most k = {k} allowed"
+    palette, index = np.unique(got.reshape(-1, 3), axis=0, return_inverse=True)
+    if len(palette) > k:
+        return False, f"{len(palette)} distinct colours, at most k = {k} allowed"
     mse = float(((got.astype(float) - image) ** 2).mean())
     ref = float(((expected.astype(float) - image) ** 2).mean())
-    if mse > 1.25 * ref + 1.0:
-        return False, f"MSE {mse:.2f} is more than 1.25 × the reference's {ref:.2f} + 1"
-    return True, "MSE within 1.25 × the reference's + 1"
+    if mse <= 1.25 * ref + 1.0:
+        return True, ""
+    X, P = image.reshape(-1, 3).astype(float), palette.astype(float)
+    d = np.sqrt(((X[:, None, :] - P[None]) ** 2).sum(-1))
+    mine = d[np.arange(len(X)), index.ravel()]
+    if np.any(mine > d.min(axis=1) + 1.0):                # 1.0: uint8 rounding of the codes
+        return False, (f"MSE {mse:.2f} is more than 1.25 × the reference's {ref:.2f} + 1, and "
+                       "some pixels are not given their nearest colour")
+    for j in range(len(P)):
+        gap = np.abs(X[index.ravel() == j].mean(axis=0) - P[j]).max()
+        if gap > 0.5 + 1e-6:
+            return False, (f"MSE {mse:.2f} is more than 1.25 × the reference's {ref:.2f} + 1, "
+                           f"and colour {j} is {gap:.3g} away from the mean of its pixels")
+    return True, ""
 
 
 # ----------------------------------------------------------------------------- the catalogue

@@ -96,3 +96,38 @@ def test_equivalent_types_pass_and_wrong_types_are_named():
         return torch.as_tensor(solutions.gram_matrix(np.asarray(features), normalize))
     r, out = run("gram_matrix", gram_matrix)
     assert not r.passed and "the type of the input" in out
+
+
+PLAIN_LLOYD = '''
+import numpy as np
+def kmeans(obs, k, iters=20, seed=0):
+    X = np.asarray(obs, float)
+    rng = np.random.default_rng(seed)
+    Y = X[rng.choice(len(X), k, replace=False)].copy()       # random init: local minima happen
+    for _ in range(iters):
+        c = np.sqrt(((X[:, None] - Y[None]) ** 2).sum(-1)).argmin(1)
+        for j in range(k):
+            Y[j] = X[c == j].mean(0) if np.any(c == j) else X[rng.integers(len(X))]
+    return Y, float(np.sqrt(((X[:, None] - Y[None]) ** 2).sum(-1)).min(1).mean())
+def quantize_image(image, k, seed=0):
+    X = np.asarray(image).reshape(-1, 3).astype(float)
+    Y, _ = kmeans(X, k, 20, seed)
+    c = ((X[:, None] - Y[None]) ** 2).sum(-1).argmin(1)
+    return np.clip(np.round(Y[c]), 0, 255).astype(np.uint8).reshape(np.shape(image))
+'''
+
+
+@pytest.mark.parametrize("name", ["kmeans", "quantize_image"])
+def test_a_plain_lloyd_from_a_random_start_passes_public_and_hidden_cases(name):
+    """A correct Lloyd's algorithm may stop in another local minimum than the reference's."""
+    from autograder import _harness, engine
+    ns = {}
+    exec(PLAIN_LLOYD, ns)
+    ex = registry.get(name)
+    for seed in range(5):
+        for gi in range(len(ex.groups)):
+            for case in ex.cases(gi, seed):
+                plain = engine.plain_case(ex, case)
+                v = engine.verdict(ex, plain, engine.reference_result(ex, plain),
+                                   _harness.run_case(ns[name], *plain))
+                assert v.ok, (seed, gi, v.feedback)
