@@ -186,3 +186,10 @@ def test_defaults_build_the_network_and_announce_it(empty_hub, capsys):
     assert result.network == "random-multiscale"
     assert capsys.readouterr().out.count("Feature network:") == 1
     assert len(result.history["total"]) >= 3 and np.isfinite(result.image).all()
+
+
+def test_reachability_probe_cannot_hang():
+    import time
+    start = time.perf_counter()
+    assert vgg._reachable("10.255.255.1", 443, timeout=0.5) in (True, False)  # a black hole
+    assert time.perf_counter() - start < 2.0
