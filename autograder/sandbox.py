@@ -112,28 +112,36 @@ def claim_uid():
             os.close(fd)
             continue
         gid = _nogroup()
-        if not _can_switch(uid, gid):
+        why = _can_switch(uid, gid)
+        if why:
             os.close(fd)
-            print("autograder: warning: running as root but cannot switch to an unprivileged "
-                  "uid here (no CAP_SETUID?): learner code runs as root", file=sys.stderr)
+            print(f"autograder: warning: running as root but {why}: learner code runs as "
+                  "root (the other limits apply)", file=sys.stderr)
             return None, None, None
         return uid, gid, fd
     raise RuntimeError("no free sandbox uid")
 
 
 def _can_switch(uid, gid):
-    """Whether a child can drop to (uid, gid) on this machine (some containers forbid it)."""
+    """None when a child can drop to (uid, gid) and still read the installed packages, else
+    why not (a container without CAP_SETUID; a virtual environment under a private folder)."""
+    import numpy
+    needed = [os.path.dirname(numpy.__file__)]
     pid = os.fork()
     if pid == 0:
         try:
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
-            os._exit(0)
         except BaseException:  # noqa: BLE001
             os._exit(1)
+        ok = all(os.access(p, os.R_OK | os.X_OK) for p in needed)
+        os._exit(0 if ok else 2)
     _, status = os.waitpid(pid, 0)
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
+    return {0: None, 2: f"uid {uid} cannot read the installed packages ({needed[0]}); make "
+                        "the course folder readable by others"}.get(
+        code, f"cannot switch to uid {uid} here (no CAP_SETUID?)")
 
 
 class ServerDied(RuntimeError):
