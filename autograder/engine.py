@@ -95,15 +95,17 @@ def python_inputs(tree, arrays):
 # ----------------------------------------------------------------------------- the reference
 def solutions_available():
     try:
-        importlib.import_module("solutions")
+        importlib.import_module("solutions.inner")
         return True
     except ImportError:
         return False
 
 
 def reference(name):
-    """The reference implementation of `name` (raises ImportError without `solutions`)."""
-    return getattr(importlib.import_module("solutions"), name)
+    """The reference implementation of `name`, from its chapter's module `solutions.<module>`
+    (raises ImportError without `solutions`)."""
+    from .registry import get
+    return getattr(importlib.import_module(f"solutions.{get(name).module}"), name)
 
 
 class GraderError(RuntimeError):
