@@ -1,4 +1,4 @@
-"""The exercise catalogue (../shared/EXERCISES.md, version 1.1) as the `solutions` package exports it."""
+"""The exercise catalogue (graded API, version 1.1) as the `solutions` package exports it."""
 import importlib
 
 import pytest
