@@ -603,6 +603,13 @@ def _fixed(*cases):
     return lambda rng: list(cases)
 
 
+# correlate2d and convolve2d are graded on the same inputs (the answers differ by the flip)
+CORR_GROUPS = [
+    _g("worked examples (seed 003)", 2, _corr_examples),
+    _g("edge cases: kernel larger than the input, lists", 2, _corr_edges),
+    _g("random inputs, all modes", 2, _corr_random),
+    _g("hidden random inputs", 3, _corr_random, public=False)]
+
 EXERCISES = [
     # ---- chapter 1
     Exercise("inner", 1, "inner", [
@@ -701,19 +708,11 @@ EXERCISES = [
         misconceptions=[("(n − m)² rows instead of (n − m + 1)²: the seed's off-by-one",
                          _unroll_seed), TRANSPOSED]),
     # ---- chapter 4
-    Exercise("correlate2d", 4, "correlation", [
-        _g("worked examples (seed 003)", 2, _corr_examples),
-        _g("edge cases: kernel larger than the input, lists", 2, _corr_edges),
-        _g("random inputs, all modes", 2, _corr_random),
-        _g("hidden random inputs", 3, _corr_random, public=False)],
+    Exercise("correlate2d", 4, "correlation", CORR_GROUPS,
         forbidden=CONV_FORBIDDEN,
         misconceptions=[("convolution instead of correlation (kernel flipped)", _scipy_conv),
                         TRANSPOSED]),
-    Exercise("convolve2d", 4, "correlation", [
-        _g("worked examples (seed 003)", 2, _corr_examples),
-        _g("edge cases: kernel larger than the input, lists", 2, _corr_edges),
-        _g("random inputs, all modes", 2, _corr_random),
-        _g("hidden random inputs", 3, _corr_random, public=False)],
+    Exercise("convolve2d", 4, "correlation", CORR_GROUPS,
         forbidden=CONV_FORBIDDEN,
         misconceptions=[("correlation instead of convolution (kernel not flipped)", _scipy_corr),
                         TRANSPOSED]),
