@@ -7,16 +7,29 @@ import numpy as np
 
 def inner(a, b):
     """Inner (dot) product a·b = Σᵢ aᵢ bᵢ of two 1-D arrays of the same length."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)  # before a·b: int64 overflows
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"inner: a and b must be 1-D, got shapes {a.shape} and {b.shape}")
     if a.shape != b.shape:
         raise ValueError(f"inner: a and b must have the same length, got {len(a)} and {len(b)}")
-    return float(np.sum(a * b, dtype=np.float64))
+    return float(np.sum(a * b))
+
+
+def _unit_scale(v):
+    """v / max|vᵢ| (v itself if it is zero): the same direction, with entries in [−1, 1], so that
+    ‖v‖² neither overflows (|vᵢ| ≳ 1e154) nor underflows (|vᵢ| ≲ 1e−162)."""
+    v = np.asarray(v, dtype=np.float64)
+    m = np.max(np.abs(v)) if v.size else 0.0
+    return v / m if m > 0 else v
 
 
 def cosine_similarity(a, b):
-    """cos θ = a·b / (‖a‖ ‖b‖); undefined (ValueError) when a or b is the zero vector."""
+    """cos θ = a·b / (‖a‖ ‖b‖); undefined (ValueError) when a or b is the zero vector.
+
+    cos θ does not change when a or b is scaled: each is divided by its largest |entry| first.
+    """
+    inner(a, b)  # the checks: 1-D, equal lengths
+    a, b = _unit_scale(a), _unit_scale(b)
     norm_a, norm_b = np.sqrt(inner(a, a)), np.sqrt(inner(b, b))
     if norm_a == 0 or norm_b == 0:
         raise ValueError("cosine_similarity: the angle with a zero vector is undefined")
@@ -32,8 +45,8 @@ def angle_between(a, b, degrees=True):
     of parallel (antiparallel) vectors and is returned as exactly 0 (π).
     """
     cosine_similarity(a, b)  # the same checks: 1-D, equal lengths, no zero vector
-    u = np.asarray(a, dtype=np.float64) / np.sqrt(inner(a, a))
-    v = np.asarray(b, dtype=np.float64) / np.sqrt(inner(b, b))
+    a, b = _unit_scale(a), _unit_scale(b)  # θ does not change with scale; ‖a‖² stays finite
+    u, v = a / np.sqrt(inner(a, a)), b / np.sqrt(inner(b, b))
     theta = 2.0 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v))
     snap = 16 * np.finfo(np.float64).eps
     if theta <= snap:
