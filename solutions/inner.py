@@ -28,7 +28,6 @@ def cosine_similarity(a, b):
 
     cos θ does not change when a or b is scaled: each is divided by its largest |entry| first.
     """
-    inner(a, b)  # the checks: 1-D, equal lengths
     a, b = _unit_scale(a), _unit_scale(b)
     norm_a, norm_b = np.sqrt(inner(a, a)), np.sqrt(inner(b, b))
     if norm_a == 0 or norm_b == 0:
