@@ -65,13 +65,25 @@ def test_vq_distances_accurate_near_zero_in_high_dimension():
     assert (dists < 1e-7).all()
 
 
-@pytest.mark.xfail(strict=True, reason="solutions.vq: ‖y‖² − 2x·y cancels for data far from the origin "
-                                       "(offset 1e6, spread 1): wrong codes where scipy is right")
 def test_vq_codes_for_data_far_from_the_origin():
     X, Y = 1e6 + RNG.random((2000, 3)), 1e6 + RNG.random((50, 3))
     codes, dists = vq(X, Y)
     np.testing.assert_array_equal(codes, true_dists(X, Y).argmin(axis=1))
     np.testing.assert_array_equal(codes, scipy.cluster.vq.vq(X, Y)[0])
+    np.testing.assert_array_equal(dists, true_dists(X, Y)[np.arange(len(X)), codes])
+
+
+def test_vq_ties_far_from_the_origin_and_a_coordinate_shared_by_all_codes():
+    # integer data at 1e9 with many ties (the centre must keep them exact), and one coordinate where
+    # every code is 7e8 (no spread) while the other spreads over 1e6
+    Xi, Yi = 10**9 + RNG.integers(0, 4, size=(400, 3)), 10**9 + RNG.integers(0, 4, size=(20, 3))
+    np.testing.assert_array_equal(vq(Xi, Yi)[0], scipy.cluster.vq.vq(Xi, Yi)[0])
+    # a centre at the plain mean 23/3 would round: x = 7 between 6 and 8 would not be a tie any more
+    X1, Y1 = np.arange(10.0)[:, None], np.array([[8.0], [6.0], [9.0]])
+    np.testing.assert_array_equal(vq(X1, Y1)[0], scipy.cluster.vq.vq(X1, Y1)[0])
+    Y = np.stack([RNG.random(30) * 1e6, np.full(30, 7e8)], axis=1)
+    X = np.stack([RNG.random(500) * 1e6, 7e8 + RNG.random(500)], axis=1)
+    np.testing.assert_array_equal(vq(X, Y)[0], true_dists(X, Y).argmin(axis=1))
 
 
 @settings(max_examples=30, deadline=None)
