@@ -76,7 +76,8 @@ def _kmeans_pp(X, w, k, rng):
 def _lloyd(X, w, k, iters, rng):
     """Lloyd's algorithm on points X (n, d) with weights w (n,): assign each point to its nearest
     code, move each code to the weighted mean of its points; an empty code is re-seeded at the
-    point farthest from its code. The distortion never increases."""
+    point farthest from its code. The squared-error distortion Σⱼ wⱼ ‖xⱼ − q(xⱼ)‖² never increases
+    (each step minimises it over the codes or over the assignment); the mean distance may."""
     Y = _kmeans_pp(X, w, k, rng)
     for _ in range(iters):
         codes, dists = vq(X, Y)
@@ -139,6 +140,9 @@ class VectorQuantizer(nn.Module):
     def forward(self, z):
         if z.ndim != 4 or z.shape[1] != self.dim:
             raise ValueError(f"VectorQuantizer: z must be (B, {self.dim}, H, W), got shape {tuple(z.shape)}")
+        if z.dtype != self.codebook.weight.dtype:
+            raise TypeError(f"VectorQuantizer: z must have the codebook's dtype {self.codebook.weight.dtype}, "
+                            f"got {z.dtype} (convert z, or the layer with .to(dtype))")
         B, D, H, W = z.shape
         z_flat = z.permute(0, 2, 3, 1).reshape(-1, D)                           # (B·H·W, D)
         e = self.codebook.weight                                                 # (K, D)

@@ -315,3 +315,5 @@ def test_vector_quantizer_errors():
         layer(torch.randn(1, 2, 4, 4))
     with pytest.raises(ValueError, match="z must"):
         layer(torch.randn(3, 4, 4))
+    with pytest.raises(TypeError, match=r"z must have the codebook's dtype torch\.float32, got torch\.float64"):
+        layer(torch.randn(1, 3, 4, 4, dtype=torch.float64))
