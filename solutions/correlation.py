@@ -9,6 +9,8 @@ MODES = ("valid", "same", "full")
 
 
 def _check_2d(a, k, mode, name):
+    """a and k as arrays, after checking that both are 2-D and non-empty, that mode is one of MODES
+    and, in "valid" mode, that k fits inside a; the errors start with name (the caller)."""
     a, k = np.asarray(a), np.asarray(k)
     if a.ndim != 2 or k.ndim != 2:
         raise ValueError(f"{name}: a and k must be 2-D, got shapes {a.shape} and {k.shape}")

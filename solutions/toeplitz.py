@@ -3,17 +3,21 @@
 Notation: a 1-D kernel h of length m and a signal x of length n; a 2-D input x (H, W) and
 kernel k (kh, kw); im2col's x is (C, H, W); conv2d's input is (N, C, H, W), weight (O, C, kh, kw).
 """
+import operator
+
 import numpy as np
 import scipy.sparse
 from numpy.lib.stride_tricks import sliding_window_view
 
 
 def _pair(v, name):
-    """An int or a pair of ints → a pair of ints."""
-    pair = (v, v) if np.isscalar(v) else tuple(v)
-    if len(pair) != 2 or not all(isinstance(p, (int, np.integer)) for p in pair):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
-    return int(pair[0]), int(pair[1])
+    """An int (a 0-d integer array too) or a pair of ints → a pair of ints."""
+    pair = (v, v) if np.ndim(v) == 0 else tuple(v)
+    try:
+        i, j = (operator.index(p) for p in pair)          # ints, numpy integers, 0-d integer arrays
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}") from None
+    return i, j
 
 
 def toeplitz_1d(h, n):

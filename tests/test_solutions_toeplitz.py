@@ -220,6 +220,13 @@ def test_im2col_int_and_lists():
     np.testing.assert_array_equal(im2col(x.tolist(), [2, 3], stride=[1, 1], padding=[1, 1]), expected)
 
 
+def test_im2col_sizes_as_numpy_integers_and_0d_arrays():
+    x = RNG.normal(size=(2, 5, 5))
+    expected = im2col(x, 2, stride=1, padding=1)
+    np.testing.assert_array_equal(im2col(x, np.array(2), stride=np.int64(1), padding=np.array([1, 1])), expected)
+    np.testing.assert_array_equal(im2col(x, (np.array(2), np.int32(2)), padding=np.array(1)), expected)
+
+
 def test_im2col_errors():
     with pytest.raises(ValueError, match="x must"):
         im2col(np.ones((4, 4)), 2)
@@ -229,6 +236,10 @@ def test_im2col_errors():
         im2col(np.ones((1, 3, 3)), (1, 2, 3))
     with pytest.raises(TypeError, match="stride"):
         im2col(np.ones((1, 3, 3)), 2, stride=1.5)
+    with pytest.raises(TypeError, match="kernel_size"):
+        im2col(np.ones((1, 3, 3)), np.array(2.0))
+    with pytest.raises(TypeError, match="padding"):
+        im2col(np.ones((1, 3, 3)), 2, padding=[])
     with pytest.raises(ValueError, match="stride"):
         im2col(np.ones((1, 3, 3)), 2, stride=0)
 
