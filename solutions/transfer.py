@@ -8,7 +8,10 @@
 
 F^l, G^l belong to the image x being optimised, P^l to the content image p, A^l (a Gram
 matrix) to the style image a. N_l is the number of channels of layer l, M_l = H_l * W_l.
-The losses are those of `solutions.style`, the Gram matrix that of `solutions.gram`.
+The losses and the Gram matrix are arguments (`losses=`): chapter 6 passes its own (in the
+student edition, the learner's, exercises 6 and 20-23). By default they are the reference ones
+of `solutions.style` and `solutions.gram`, imported when `style_transfer` runs, never when this
+module is imported: learners get this module without the reference solutions.
 
 The layers (conv4_2 for content, conv1_1 ... conv5_1 for style, w_l = 1/5) are the paper's.
 The weights alpha = 1, beta = 1e7 are chosen for the random multi-scale network on images of
@@ -23,13 +26,12 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from solutions.gram import gram_matrix
-from solutions.style import content_loss, style_loss, total_variation
 from solutions.vgg import FeatureExtractor
 
 CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 CLAMP_EVERY = 20  # L-BFGS iterations between two clamps of the image to [0, 1]
+LOSS_NAMES = ("gram_matrix", "content_loss", "style_loss", "total_variation")
 
 
 class TransferResult(NamedTuple):
@@ -63,6 +65,37 @@ def _as_tensor(image, name):
     return x
 
 
+def _loss_functions(losses):
+    """The four functions of the objective: `losses` checked, or the reference ones."""
+    if losses is None:
+        try:
+            from solutions.gram import gram_matrix
+            from solutions.style import content_loss, style_loss, total_variation
+        except ImportError as err:
+            raise ImportError(
+                "style_transfer: the reference losses are not installed (the student edition has "
+                "no solutions.gram / solutions.style). Pass your own functions: style_transfer(..., "
+                "losses=dict(gram_matrix=gram_matrix, content_loss=content_loss, "
+                "style_loss=style_loss, total_variation=total_variation)), with gram_matrix from "
+                "exercise 6 (chapter 2) and the others from exercises 20-23 (chapter 6)") from err
+        return dict(gram_matrix=gram_matrix, content_loss=content_loss, style_loss=style_loss,
+                    total_variation=total_variation)
+    if not hasattr(losses, "keys"):
+        raise TypeError(f"losses must be a mapping with the keys {', '.join(LOSS_NAMES)}, "
+                        f"got {type(losses).__name__}")
+    missing = [k for k in LOSS_NAMES if k not in losses]
+    unknown = sorted(str(k) for k in losses.keys() if k not in LOSS_NAMES)
+    if missing or unknown:
+        raise ValueError(f"losses must have exactly the keys {', '.join(LOSS_NAMES)}: "
+                         + "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
+                                                   unknown and f"unknown {', '.join(unknown)}"])))
+    not_callable = [k for k in LOSS_NAMES if not callable(losses[k])]
+    if not_callable:
+        raise TypeError(f"losses[{not_callable[0]!r}] must be a function, "
+                        f"got {type(losses[not_callable[0]]).__name__}")
+    return {k: losses[k] for k in LOSS_NAMES}
+
+
 def _resize(x, size):
     """Resize (1, 3, H, W): size is an int (the shorter side) or a pair (h, w)."""
     h, w = x.shape[-2:]
@@ -79,7 +112,7 @@ def _resize(x, size):
 def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS,
                    style_weights=None, alpha=1.0, beta=1e7, tv_weight=0.0, steps=200,
                    init="content", size=None, device=None, progress=True, seed=0,
-                   extractor=None, weights="auto"):
+                   extractor=None, weights="auto", losses=None):
     """Render `content` in the style of `style` (Gatys et al. 2016).
 
     content, style: RGB images, (H, W, 3) uint8 or float in [0, 1], or tensors (3, H, W).
@@ -96,6 +129,13 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
     device: a torch device; default CUDA when available, else CPU.
     progress: show a tqdm bar. extractor: a `FeatureExtractor` to reuse (it must know all the
         layers); by default one is built with `weights` ("auto", "imagenet" or "random").
+    losses: the functions of the objective, a mapping with exactly the keys
+        "gram_matrix" (features (C, H, W), normalize=False -> the unnormalised (C, C) Gram
+        matrix; chapter 2's exercise 6), "content_loss" (features, target), "style_loss"
+        (features_list, target_grams, weights) and "total_variation" (image (1, 3, H, W)), as
+        in exercises 20-23. Chapter 6 passes its own. None: the reference functions of
+        solutions.gram and solutions.style, imported here; where they are not installed (the
+        student edition) that is an ImportError saying what to pass.
 
     Returns TransferResult(image, history, network): the image (H, W, 3) float32 in [0, 1];
     history, one value per loss evaluation (the first for the initial image, the last for
@@ -111,6 +151,9 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
         style_weights = [1.0 / max(1, len(style_layers))] * len(style_layers)
     if len(style_weights) != len(style_layers):
         raise ValueError(f"{len(style_weights)} style_weights for {len(style_layers)} layers")
+    fn = _loss_functions(losses)
+    gram_matrix, content_loss = fn["gram_matrix"], fn["content_loss"]
+    style_loss, total_variation = fn["style_loss"], fn["total_variation"]
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(seed)

@@ -4,6 +4,8 @@ No test downloads anything: the torch hub cache is pointed at an empty temporary
 so the fallback to the random multi-scale network is what runs (and what is announced),
 and the ImageNet path is tested on a fake checkpoint with torchvision's keys and shapes.
 """
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -193,3 +195,86 @@ def test_reachability_probe_cannot_hang():
     start = time.perf_counter()
     assert vgg._reachable("10.255.255.1", 443, timeout=0.5) in (True, False)  # a black hole
     assert time.perf_counter() - start < 2.0
+
+
+# ---- the losses are an argument: the learner's functions run the pipeline (student edition)
+
+def _reference_losses():
+    import importlib
+    style = importlib.import_module("solutions.style")
+    gram = importlib.import_module("solutions.gram")
+    return dict(gram_matrix=gram.gram_matrix, content_loss=style.content_loss,
+                style_loss=style.style_loss, total_variation=style.total_variation)
+
+
+def test_transfer_module_imports_no_graded_module():
+    import ast
+    import pathlib
+    import solutions.transfer as transfer
+    tree = ast.parse(pathlib.Path(transfer.__file__).read_text(encoding="utf-8"))
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    modules = {a.name for n in top if isinstance(n, ast.Import) for a in n.names} | \
+              {n.module for n in top if isinstance(n, ast.ImportFrom)}
+    assert modules == {"typing", "numpy", "torch", "solutions.vgg"}
+
+
+def test_explicit_reference_losses_equal_the_default(extractor):
+    content, style = _images(24)
+    kw = dict(steps=6, progress=False, extractor=extractor, tv_weight=1.0, **LAYERS)
+    default = style_transfer(content, style, **kw)
+    explicit = style_transfer(content, style, losses=_reference_losses(), **kw)
+    np.testing.assert_array_equal(default.image, explicit.image)
+    assert default.history == explicit.history
+
+
+def test_injected_losses_are_the_ones_used(extractor):
+    content, style = _images(24)
+    kw = dict(steps=6, progress=False, extractor=extractor, tv_weight=1.0, **LAYERS)
+    good = style_transfer(content, style, losses=_reference_losses(), **kw)
+    calls = {"gram_matrix": 0, "content_loss": 0, "style_loss": 0, "total_variation": 0}
+
+    def counted(name, f):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return f(*args, **kwargs)
+        return wrapper
+
+    counted_losses = {k: counted(k, f) for k, f in _reference_losses().items()}
+    same = style_transfer(content, style, losses=counted_losses, **kw)
+    np.testing.assert_array_equal(same.image, good.image)
+    # the style targets (one Gram matrix per style layer), then one call per loss evaluation
+    n_evals = len(same.history["total"])
+    assert calls == {"gram_matrix": len(LAYERS["style_layers"]), "content_loss": n_evals,
+                     "style_loss": n_evals, "total_variation": n_evals}
+
+    # a Gram matrix normalised by M (the seed's mistake): another objective, another image
+    wrong = _reference_losses()
+    ref_gram = wrong["gram_matrix"]
+    wrong["gram_matrix"] = lambda features, normalize=True: ref_gram(features, normalize=True)
+    bad = style_transfer(content, style, losses=wrong, **kw)
+    assert bad.history["style"][0] != good.history["style"][0]
+    assert np.abs(bad.image - good.image).max() > 1e-3
+
+
+def test_bad_losses_argument_is_a_clear_error(extractor):
+    content, style = _images(16)
+    kw = dict(steps=1, progress=False, extractor=extractor, **LAYERS)
+    partial = _reference_losses()
+    del partial["total_variation"]
+    with pytest.raises(ValueError, match="missing total_variation"):
+        style_transfer(content, style, losses=partial, **kw)
+    with pytest.raises(ValueError, match="unknown tv"):
+        style_transfer(content, style, losses={**_reference_losses(), "tv": abs}, **kw)
+    with pytest.raises(TypeError, match="mapping"):
+        style_transfer(content, style, losses=list(_reference_losses().values()), **kw)
+    with pytest.raises(TypeError, match="'content_loss'.*function"):
+        style_transfer(content, style, losses={**_reference_losses(), "content_loss": 1.0}, **kw)
+
+
+def test_without_the_reference_solutions_the_default_says_what_to_pass(extractor, monkeypatch):
+    # the student edition: solutions.style and solutions.gram cannot be imported
+    monkeypatch.setitem(sys.modules, "solutions.style", None)
+    monkeypatch.setitem(sys.modules, "solutions.gram", None)
+    content, style = _images(16)
+    with pytest.raises(ImportError, match=r"losses=dict\(gram_matrix=gram_matrix.*exercise 6"):
+        style_transfer(content, style, steps=1, progress=False, extractor=extractor, **LAYERS)
