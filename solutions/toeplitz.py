@@ -38,9 +38,11 @@ def conv_matrix_2d(kernel, input_shape, mode="full"):
     """Doubly block Toeplitz matrix M (out_h·out_w, H·W), sparse (CSR), such that
     (M @ x.ravel()).reshape(out_h, out_w) == scipy.signal.convolve2d(x, kernel, mode).
 
-    Input pixel (i, j) meets kernel tap (a, b) at full-output pixel (i + a, j + b):
-    M[(i + a)·out_w + (j + b), i·W + j] = k[a, b]; "valid" keeps the rows of the
-    out_h = H − kh + 1 by out_w = W − kw + 1 pixels where the kernel lies inside x.
+    Output pixel (p, q) sees input pixel (i, j) = (p − a + top, q − b + left) through kernel tap
+    (a, b), where that pixel lies inside x: M[p·out_w + q, i·W + j] = k[a, b]; top = left = 0 in
+    "full" mode, (kh − 1, kw − 1) in "valid" mode (out_h = H − kh + 1 by out_w = W − kw + 1 pixels
+    where the kernel lies inside x). The CSR arrays are built directly, row p·out_w + q holding
+    the taps in reverse order: its columns i·W + j = (p + top)·W + (q + left) − (a·W + b) increase.
     """
     k = np.asarray(kernel)
     if k.ndim != 2:
@@ -55,11 +57,19 @@ def conv_matrix_2d(kernel, input_shape, mode="full"):
         (out_h, out_w), (top, left) = (H - kh + 1, W - kw + 1), (kh - 1, kw - 1)
     else:
         raise ValueError(f"conv_matrix_2d: mode must be 'full' or 'valid', got {mode!r}")
-    i, j, a, b = np.meshgrid(np.arange(H), np.arange(W), np.arange(kh), np.arange(kw), indexing="ij")
-    p, q = i + a - top, j + b - left                     # output pixel of each (input, tap) pair
-    keep = (p >= 0) & (p < out_h) & (q >= 0) & (q < out_w)
-    rows, cols = (p * out_w + q)[keep], (i * W + j)[keep]
-    return scipy.sparse.csr_matrix((k[a, b][keep], (rows, cols)), shape=(out_h * out_w, H * W))
+    itype = np.int32 if (out_h + H) * (out_w + W) * kh * kw < 2**31 else np.int64  # bounds all indices
+    a, b = np.arange(kh - 1, -1, -1, dtype=itype), np.arange(kw - 1, -1, -1, dtype=itype)  # taps reversed
+    p, q = np.arange(out_h, dtype=itype)[:, None], np.arange(out_w, dtype=itype)[:, None]
+    i_in, j_in = (0 <= p - a + top) & (p - a + top < H), (0 <= q - b + left) & (q - b + left < W)
+    first = ((p + top) * W + q.T + left).reshape(-1, 1)                      # (out_h·out_w, 1)
+    indices = first - (a[:, None] * W + b).ravel()                           # (out_h·out_w, kh·kw)
+    data = np.broadcast_to(k[a[:, None], b].ravel(), indices.shape)
+    if not (i_in.all() and j_in.all()):                                       # "full": drop taps outside x
+        keep = (i_in[:, None, :, None] & j_in[None, :, None, :]).reshape(indices.shape)
+        indices, data = indices[keep], data[keep]
+    nnz_per_row = np.outer(i_in.sum(axis=1), j_in.sum(axis=1)).ravel()
+    indptr = np.concatenate([[0], np.cumsum(nnz_per_row)]).astype(itype)
+    return scipy.sparse.csr_matrix((data.ravel(), indices.ravel(), indptr), shape=(out_h * out_w, H * W))
 
 
 def im2col(x, kernel_size, stride=1, padding=0):

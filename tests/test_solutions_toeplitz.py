@@ -1,6 +1,8 @@
 """Chapter 3 (solutions/toeplitz.py) against numpy, scipy and torch:
 toeplitz_1d, conv_matrix_2d, im2col, conv2d_im2col, unroll_matrix."""
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -103,6 +105,30 @@ def test_conv_matrix_2d_is_doubly_block_toeplitz():
             block = M[p * out_w:(p + 1) * out_w, i * W:(i + 1) * W]
             expected = toeplitz_1d(k[p - i], W) if 0 <= p - i < 2 else np.zeros((out_w, W))
             np.testing.assert_array_equal(block, expected)
+
+
+@pytest.mark.parametrize("shape, kshape, mode", [((6, 5), (3, 2), "full"), ((6, 5), (3, 2), "valid"),
+                                                 ((2, 2), (3, 3), "full"), ((1, 4), (1, 1), "full"),
+                                                 ((1, 4), (1, 1), "valid"), ((4, 4), (4, 4), "valid")])
+def test_conv_matrix_2d_csr_is_canonical_and_matches_the_coo_construction(shape, kshape, mode):
+    # built directly in CSR: sorted column indices, no duplicates, no stored entry outside x, and the
+    # same entries as the textbook construction M[(i + a − top)·out_w + (j + b − left), i·W + j] = k[a, b]
+    k = RNG.normal(size=kshape)
+    (H, W), (kh, kw) = shape, kshape
+    top, left = (0, 0) if mode == "full" else (kh - 1, kw - 1)
+    out_h, out_w = (H + kh - 1, W + kw - 1) if mode == "full" else (H - kh + 1, W - kw + 1)
+    rows, cols, vals = [], [], []
+    for i, j, a, b in itertools.product(range(H), range(W), range(kh), range(kw)):
+        p, q = i + a - top, j + b - left
+        if 0 <= p < out_h and 0 <= q < out_w:
+            rows.append(p * out_w + q), cols.append(i * W + j), vals.append(k[a, b])
+    expected = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(out_h * out_w, H * W)).tocsr()
+    M = conv_matrix_2d(k, shape, mode)
+    assert M.format == "csr" and M.nnz == len(vals)
+    assert all(np.all(np.diff(M.indices[s:e]) > 0) for s, e in zip(M.indptr[:-1], M.indptr[1:]))
+    np.testing.assert_array_equal(M.indptr, expected.indptr)
+    np.testing.assert_array_equal(M.indices, expected.indices)
+    np.testing.assert_array_equal(M.data, expected.data)
 
 
 def test_conv_matrix_2d_errors():
