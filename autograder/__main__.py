@@ -12,7 +12,11 @@ def _release(a):
         print("autograder release: error: the public answers are computed with the `solutions` "
               "package, which does not import (or pass --no-answers)", file=sys.stderr)
         return EXIT_MISUSE
-    paths = release(a.src, a.out, answers=not a.no_answers)
+    try:
+        paths = release(a.src, a.out, answers=not a.no_answers)
+    except (ImportError, ValueError) as err:   # no `solutions` to copy helpers from; a bad helper
+        print(f"autograder release: error: {err}", file=sys.stderr)
+        return EXIT_MISUSE
     for p in paths:
         print(f"wrote {p}")
     return 0
@@ -62,8 +66,9 @@ def parser():
     r = sub.add_parser("release", help="write the student edition of every notebook in SRC",
                        description="Write the student edition of every notebook in SRC into DIR: "
                        "solution blocks become stubs raising NotImplementedError(<# HINT: line>), "
-                       "outputs and metadata are cleared, and DIR/public_answers.{json,npz} hold "
-                       "the public cases' answers for learners without the solutions package.")
+                       "outputs and metadata are cleared; DIR/public_answers.{json,npz} hold "
+                       "the public cases' answers, and DIR/solutions/ the helpers the chapters "
+                       "use (sample images, VGG-19, style transfer) without any exercise.")
     r.add_argument("src", help="a folder of notebooks (e.g. book) or one notebook")
     r.add_argument("--out", required=True, help="output folder (e.g. release)")
     r.add_argument("--no-answers", action="store_true", help="do not write public_answers.*")

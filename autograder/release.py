@@ -6,15 +6,32 @@ is cleared; cell metadata keeps only its tags (minus `hide-input` on solution ce
 cells lose their attachments, markdown cells keep only attachments their text uses; notebook
 metadata keeps only kernelspec and language_info. Then every line of every solution body is
 searched for in every string of the written file (two consecutive body lines make a leak:
-one line alone may be a demo), and a leak is an error. Finally DIR/public_answers.json and
-.npz hold the public cases and their answers, for learners who do not have `solutions`.
+one line alone may be a demo), and a leak is an error. DIR/public_answers.json and .npz hold
+the public cases and their answers, for learners who do not have the reference solutions.
+
+Learners do get the helpers that the chapters use and that are not exercises (LEARNER_MODULES:
+the sample images, the VGG-19 feature extractor, the style-transfer loop), copied into
+DIR/solutions/ under the same import paths as in the book, so that a released notebook runs
+unchanged (`from solutions.data import sample_image`). That package has no exercise in it: a
+notebook that imports any other part of `solutions` gets a warning, and a helper module that
+imports a graded module at its top level is an error.
 """
+import ast
 import json
 import pathlib
 
 from . import notebook
 
 KEEP_NB_METADATA = ("kernelspec", "language_info")
+LEARNER_MODULES = ("data", "vgg", "transfer")  # solutions/<name>.py shipped to learners
+LEARNER_INIT = '''"""The learner edition of `solutions`: only the helpers the chapters use.
+
+sample images (solutions.data), the VGG-19 feature extractor (solutions.vgg) and the style
+transfer loop (solutions.transfer). The reference solutions of the exercises are not here:
+your own code in the chapter notebooks is what the chapters run, and `check(...)` compares it
+with the public answers in public_answers.json / .npz.
+"""
+'''
 
 
 class LeakError(RuntimeError):
@@ -91,9 +108,30 @@ def check_no_leak(nb, secrets, where):
         raise LeakError(f"{where}: solution text survived the release: {found[0][:80]!r}")
 
 
+def _imported_modules(src):
+    """Module names imported by a piece of Python source (relative imports as ".name")."""
+    mods = []
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.Import):
+            mods += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            sep = "" if base == "." * node.level else "."
+            mods += [f"{base}{sep}{a.name}" if base in ("solutions", "." * node.level) else base
+                     for a in node.names]
+    return mods
+
+
+def _shipped(module):
+    """Whether an imported module name is part of what learners get (not graded code)."""
+    parts = module.lstrip(".").split(".")
+    if module.startswith("."):
+        return parts[0] in LEARNER_MODULES
+    return parts[0] != "solutions" or (len(parts) > 1 and parts[1] in LEARNER_MODULES)
+
+
 def solutions_imports(nb):
-    """Cells of a (student) notebook that import `solutions`, which learners do not have."""
-    import ast
+    """Cells of a (student) notebook that import a part of `solutions` learners do not get."""
     found = []
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
@@ -101,19 +139,39 @@ def solutions_imports(nb):
         src = "\n".join(ln for ln in notebook.cell_source(cell).splitlines()
                         if not ln.lstrip().startswith(("%", "!")))
         try:
-            tree = ast.parse(src)
+            mods = _imported_modules(src)
         except SyntaxError:
             continue
-        for node in ast.walk(tree):
-            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            if any(m.split(".")[0] == "solutions" for m in mods):
-                found.append(i + 1)
-                break
+        if not all(_shipped(m) for m in mods):
+            found.append(i + 1)
     return found
 
 
-def release(src, out, answers=True, warn=print):
+def learner_modules(package=None):
+    """{file name: text} of the learner edition of `solutions` (LEARNER_MODULES + __init__.py).
+
+    A helper that imports graded code at its top level would hand learners the solutions (or
+    fail without them): that is an error.
+    """
+    if package is None:
+        import importlib.util
+        spec = importlib.util.find_spec("solutions")
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError("release needs the `solutions` package to copy its helpers")
+        package = list(spec.submodule_search_locations)[0]
+    texts = {"__init__.py": LEARNER_INIT}
+    for name in LEARNER_MODULES:
+        text = (pathlib.Path(package) / f"{name}.py").read_text(encoding="utf-8")
+        top = [node for node in ast.parse(text).body if isinstance(node, (ast.Import, ast.ImportFrom))]
+        bad = [m for node in top for m in _imported_modules(ast.unparse(node)) if not _shipped(m)]
+        if bad:
+            raise ValueError(f"solutions/{name}.py imports {bad[0]} at its top level: learners "
+                             "would get graded code; import it inside the function that needs it")
+        texts[f"{name}.py"] = text
+    return texts
+
+
+def release(src, out, answers=True, helpers=True, warn=print):
     """Write the student notebooks of SRC (a folder or one notebook) into OUT; returns paths."""
     src, out = pathlib.Path(src), pathlib.Path(out)
     paths = [src] if src.is_file() else sorted(src.glob("*.ipynb"))
@@ -121,6 +179,7 @@ def release(src, out, answers=True, warn=print):
         raise FileNotFoundError(f"no notebooks in {src}")
     if out.resolve() == (src if src.is_dir() else src.parent).resolve():
         raise ValueError("--out must differ from the source folder")
+    helper_texts = learner_modules() if helpers else {}
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for p in paths:
@@ -130,11 +189,17 @@ def release(src, out, answers=True, warn=print):
         check_no_leak(student, secrets, str(p))
         cells = solutions_imports(student)
         if cells:
-            warn(f"warning: {p.name} imports `solutions` (cell {', '.join(map(str, cells))}): "
-                 "learners do not have it, so these cells fail in the student edition")
+            warn(f"warning: {p.name} imports graded code from `solutions` (cell "
+                 f"{', '.join(map(str, cells))}): learners get only solutions."
+                 f"{{{','.join(LEARNER_MODULES)}}}, so these cells fail in the student edition")
         target = out / p.name
         target.write_text(text, encoding="utf-8")
         written.append(target)
+    if helper_texts:
+        (out / "solutions").mkdir(exist_ok=True)
+        for name, text in helper_texts.items():
+            (out / "solutions" / name).write_text(text, encoding="utf-8")
+            written.append(out / "solutions" / name)
     if answers:
         from . import answers as answers_mod
         written += list(answers_mod.write(out))

@@ -15,24 +15,18 @@ def inner(a, b):
     return float(np.sum(a * b))
 
 
-def _unit_scale(v):
-    """v / max|vᵢ| (v itself if it is zero): the same direction, with entries in [−1, 1], so that
-    ‖v‖² neither overflows (|vᵢ| ≳ 1e154) nor underflows (|vᵢ| ≲ 1e−162)."""
-    v = np.asarray(v, dtype=np.float64)
-    m = np.max(np.abs(v)) if v.size else 0.0
-    return v / m if m > 0 else v
-
-
 def cosine_similarity(a, b):
     """cos θ = a·b / (‖a‖ ‖b‖); undefined (ValueError) when a or b is the zero vector.
 
-    cos θ does not change when a or b is scaled: each is divided by its largest |entry| first.
+    cos θ does not change when a or b is scaled, so each is first divided by its largest
+    |entry|: ‖a‖² then neither overflows (|aᵢ| ≳ 1e154) nor underflows (|aᵢ| ≲ 1e−162).
     """
-    a, b = _unit_scale(a), _unit_scale(b)
-    norm_a, norm_b = np.sqrt(inner(a, a)), np.sqrt(inner(b, b))
-    if norm_a == 0 or norm_b == 0:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale_a, scale_b = np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0)
+    if scale_a == 0 or scale_b == 0:
         raise ValueError("cosine_similarity: the angle with a zero vector is undefined")
-    return inner(a, b) / (norm_a * norm_b)
+    a, b = a / scale_a, b / scale_b
+    return inner(a, b) / np.sqrt(inner(a, a) * inner(b, b))
 
 
 def angle_between(a, b, degrees=True):
@@ -44,7 +38,8 @@ def angle_between(a, b, degrees=True):
     of parallel (antiparallel) vectors and is returned as exactly 0 (π).
     """
     cosine_similarity(a, b)  # the same checks: 1-D, equal lengths, no zero vector
-    a, b = _unit_scale(a), _unit_scale(b)  # θ does not change with scale; ‖a‖² stays finite
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = a / np.max(np.abs(a)), b / np.max(np.abs(b))  # θ does not change; ‖a‖² stays finite
     u, v = a / np.sqrt(inner(a, a)), b / np.sqrt(inner(b, b))
     theta = 2.0 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v))
     snap = 16 * np.finfo(np.float64).eps
