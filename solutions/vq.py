@@ -18,25 +18,15 @@ def _as_points(obs, name):
     return X
 
 
-def _centre(Y):
-    """A centre c for the codebook Y (k, d): per coordinate, the codes' mean rounded to a multiple of
-    a power of two no larger than their spread (so integer data minus c stay exact integers), or
-    their common value where all codes agree."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.exp2(np.floor(np.log2(np.ptp(Y, axis=0))))                      # (d,)
-        c = np.round(Y.mean(axis=0) / q) * q
-    return np.where(np.isfinite(c), c, Y[0])
-
-
 def vq(obs, code_book):
     """Nearest code of each observation: codes[j] = argminᵢ ‖xⱼ − yᵢ‖ (ties → lowest i), dists[j] = ‖xⱼ − y_codes[j]‖.
 
     The nearest code minimises ‖y‖² − 2 x·y (‖x − y‖² less ‖x‖², the same for every code), one
-    matrix product per block of points, after moving the origin to a centre c of the codebook:
+    matrix product per block of points, after moving the origin to the first code c = y₀:
     ‖x − y‖ = ‖(x − c) − (y − c)‖, and far from the origin (x, y ≈ 10⁶) the expanded form would
-    cancel its digits away. This is exact for integer data (c is then an integer), so ties go to
-    the lowest index as in scipy. The distances are then computed from x − y itself: the expanded
-    form loses its digits near 0.
+    cancel its digits away. Integer data stay exact integers, so ties go to the lowest index as
+    in scipy. The distances are then computed from x − y itself: the expanded form loses its
+    digits near 0.
     """
     X, Y = _as_points(obs, "vq"), _as_points(code_book, "vq: code_book")
     if X.shape[1] != Y.shape[1]:
@@ -44,7 +34,7 @@ def vq(obs, code_book):
     if len(Y) == 0:
         raise ValueError("vq: code_book is empty")
     codes = np.empty(len(X), dtype=np.intp)
-    c = _centre(Y)
+    c = Y[0]                                           # a code as the origin: near the data
     Yc = Y - c
     y2, minus_2_Yt = np.einsum("ij,ij->i", Yc, Yc), -2.0 * Yc.T
     step = 512 if X.shape[1] < 16 else 4096  # small d: memory-bound, keep a block in L2; large d: feed BLAS
