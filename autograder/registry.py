@@ -152,7 +152,11 @@ def _angle_exact(rng):
                 C([8.0, 8.0], [56.0, 56.0], note="parallel vectors", tol=EXACT),
                 C([7.0, 8.0], [-21.0, -24.0], degrees=False, note="antiparallel, radians",
                   tol=EXACT),
-                C([3.0, 4.0], [3.0, 4.0], note="a vector with itself", tol=EXACT)]
+                C([3.0, 4.0], [3.0, 4.0], note="a vector with itself", tol=EXACT),
+                # 0.1·(9, 6): every usual cosine (one or two square roots, np.linalg.norm, scaled
+                # by max |entry| first) rounds below 1 here, so arccos gives ~1e-6°, not 0
+                C([9.0, 6.0], [0.1 * 9.0, 0.1 * 6.0], note="parallel vectors", tol=EXACT),
+                C([9.0, 6.0], [-0.1 * 9.0, -0.1 * 6.0], note="antiparallel vectors", tol=EXACT)]
     out = []
     for _ in range(6):
         a = rng.integers(1, 10, int(rng.integers(2, 5))).astype(np.float64)
