@@ -102,8 +102,8 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
 
     y[n, o] = W_o · im2col(x[n]) + bias[o], with W reshaped to (O, C·kh·kw);
     x (N, C, H, W), weight (O, C, kh, kw) → y (N, O, out_h, out_w).
-    One image at a time, the product W @ im2col(x[n]) multiplies two contiguous matrices and its
-    columns stay small (C·kh·kw by L); one im2col of the whole batch would be N times larger.
+    One image at a time, the product W @ im2col(x[n]) multiplies two contiguous matrices, written
+    straight into y[n]; its columns stay small (C·kh·kw by L), an im2col of the batch is N times larger.
     """
     x, weight = np.asarray(x), np.asarray(weight)
     if x.ndim != 4 or weight.ndim != 4:
@@ -114,9 +114,13 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     if C_w != C:
         raise ValueError(f"conv2d_im2col: weight has {C_w} input channels but x has {C}")
     W_mat = weight.reshape(O, C * kh * kw)
-    y = np.stack([W_mat @ im2col(x_n, (kh, kw), stride, padding) for x_n in x])   # (N, O, L)
-    if bias is not None:
-        y = y + np.asarray(bias).reshape(1, O, 1)
+    L = im2col(np.empty((0, H, W)), (kh, kw), stride, padding).shape[1]   # checks the sizes; no channel, no work
+    y = np.empty((N, O, L), dtype=np.result_type(x, weight))
+    for n in range(N):                                                   # one product per image, into y[n]
+        np.matmul(W_mat, im2col(x[n], (kh, kw), stride, padding), out=y[n])
+    if bias is not None:                                                 # in place, unless bias widens the dtype
+        bias = np.asarray(bias).reshape(1, O, 1)
+        y = np.add(y, bias, out=y if np.result_type(y, bias) == y.dtype else None)
     (sh, sw), (ph, pw) = _pair(stride, "conv2d_im2col: stride"), _pair(padding, "conv2d_im2col: padding")
     return y.reshape(N, O, (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
 
