@@ -98,12 +98,10 @@ def im2col(x, kernel_size, stride=1, padding=0):
 
 
 def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
-    """2-D cross-correlation as one matrix product per image (as torch.nn.functional.conv2d):
+    """2-D cross-correlation as one matrix product (as torch.nn.functional.conv2d):
 
     y[n, o] = W_o · im2col(x[n]) + bias[o], with W reshaped to (O, C·kh·kw);
     x (N, C, H, W), weight (O, C, kh, kw) → y (N, O, out_h, out_w).
-    One image at a time, the product W @ im2col(x[n]) multiplies two contiguous matrices, written
-    straight into y[n]; its columns stay small (C·kh·kw by L), an im2col of the batch is N times larger.
     """
     x, weight = np.asarray(x), np.asarray(weight)
     if x.ndim != 4 or weight.ndim != 4:
@@ -113,14 +111,11 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     O, C_w, kh, kw = weight.shape
     if C_w != C:
         raise ValueError(f"conv2d_im2col: weight has {C_w} input channels but x has {C}")
-    W_mat = weight.reshape(O, C * kh * kw)
-    L = im2col(np.empty((0, H, W)), (kh, kw), stride, padding).shape[1]   # checks the sizes; no channel, no work
-    y = np.empty((N, O, L), dtype=np.result_type(x, weight))
-    for n in range(N):                                                   # one product per image, into y[n]
-        np.matmul(W_mat, im2col(x[n], (kh, kw), stride, padding), out=y[n])
-    if bias is not None:                                                 # in place, unless bias widens the dtype
-        bias = np.asarray(bias).reshape(1, O, 1)
-        y = np.add(y, bias, out=y if np.result_type(y, bias) == y.dtype else None)
+    # the N·C channels of the batch in one im2col: rows (n, c, a, b) → (N, C·kh·kw, L)
+    cols = im2col(x.reshape(N * C, H, W), (kh, kw), stride, padding).reshape(N, C * kh * kw, -1)
+    y = weight.reshape(O, C * kh * kw) @ cols                                # (N, O, L)
+    if bias is not None:
+        y = y + np.asarray(bias).reshape(1, O, 1)
     (sh, sw), (ph, pw) = _pair(stride, "conv2d_im2col: stride"), _pair(padding, "conv2d_im2col: padding")
     return y.reshape(N, O, (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
 

@@ -25,9 +25,8 @@ def vq(obs, code_book):
     matrix product per block of points, after moving the origin to the first code c = y₀:
     ‖x − y‖ = ‖(x − c) − (y − c)‖, and far from the origin (x, y ≈ 10⁶) the expanded form would
     cancel its digits away. Integer data stay exact integers, so ties go to the lowest index as
-    in scipy. With a column of ones, [x − c, 1] · [−2 (y − c), ‖y − c‖²] is that quantity in the
-    product itself. The distances are then computed from x − y itself: the expanded form loses
-    its digits near 0.
+    in scipy. The distances are then computed from x − y itself: the expanded form loses its
+    digits near 0.
     """
     X, Y = _as_points(obs, "vq"), _as_points(code_book, "vq: code_book")
     if X.shape[1] != Y.shape[1]:
@@ -37,13 +36,12 @@ def vq(obs, code_book):
     codes = np.empty(len(X), dtype=np.intp)
     c = Y[0]                                           # a code as the origin: near the data
     Yc = Y - c
-    A = np.vstack([-2.0 * Yc.T, np.einsum("ij,ij->i", Yc, Yc)])             # (d + 1, k)
+    y2, minus_2_Yt = np.einsum("ij,ij->i", Yc, Yc), -2.0 * Yc.T
     step = 512 if X.shape[1] < 16 else 4096  # small d: memory-bound, keep a block in L2; large d: feed BLAS
-    Xb = np.ones((min(step, len(X)), X.shape[1] + 1))                       # rows [x − c, 1]
     for s in range(0, len(X), step):
-        b = min(step, len(X) - s)
-        np.subtract(X[s:s + b], c, out=Xb[:b, :-1])
-        codes[s:s + b] = (Xb[:b] @ A).argmin(axis=1)                       # (block, k) → (block,)
+        D = (X[s:s + step] - c) @ minus_2_Yt             # (block, k)
+        D += y2
+        codes[s:s + step] = D.argmin(axis=1)
     dists = np.sqrt(((X - Y[codes]) ** 2).sum(axis=1))
     return codes, dists
 
