@@ -38,6 +38,16 @@ def _chapter(name):
     return int(m.group(1)) if m else None
 
 
+# folders of a learner's course folder that are the course's, not the learner's (release ships them)
+COURSE_PACKAGES = ("solutions", "autograder")
+
+
+def _skipped(parts):
+    """A file of a submission folder that is not graded: hidden or private (".", "__"), or in a
+    course package the release ships beside the notebooks."""
+    return any(p.startswith((".", "__")) for p in parts) or any(p in COURSE_PACKAGES for p in parts[:-1])
+
+
 def collect(paths):
     """The submissions named by PATHs, with unique names."""
     subs, seen = [], {}
@@ -48,7 +58,7 @@ def collect(paths):
             name = p.stem
         elif p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.suffix in (".py", ".ipynb") and f.is_file()
-                           and not any(part.startswith((".", "__")) for part in f.relative_to(p).parts))
+                           and not _skipped(f.relative_to(p).parts))
             files = [(str(f.relative_to(p)), str(f.resolve()), _chapter(f.name)) for f in found]
             name = p.resolve().name
         else:

@@ -12,7 +12,8 @@ the public cases and their answers, for learners who do not have the reference s
 Learners do get the helpers that the chapters use and that are not exercises (LEARNER_MODULES:
 the sample images, the VGG-19 feature extractor, the style-transfer loop), copied into
 DIR/solutions/ under the same import paths as in the book, so that a released notebook runs
-unchanged (`from solutions.data import sample_image`). That package has no exercise in it: a
+unchanged (`from solutions.data import sample_image`); and DIR/autograder/ (the self-check),
+DIR/requirements.txt and a DIR/README.md that says how to use the folder. That package has no exercise in it: a
 notebook that imports any other part of `solutions` gets a warning, and a helper module that
 imports a graded module at its top level is an error.
 """
@@ -171,6 +172,29 @@ def learner_modules(package=None):
     return texts
 
 
+LEARNER_README = """# Your course folder
+
+- `0N_*.ipynb`: the chapter notebooks. Each exercise is a cell to complete (it raises
+  `NotImplementedError` until you do) and a self-check cell under it, `check("name", name)`,
+  which runs the public test cases on your function. Hidden cases run when your work is graded.
+- `python -m autograder check 02_gram_matrices.ipynb`: the same self-checks for a whole
+  notebook, from a terminal (exit status 0 when every exercise passes).
+- `solutions/`: only the helpers the chapters use (sample images, the VGG-19 feature extractor,
+  the style-transfer loop); no exercise is solved there. `autograder/`: the self-check.
+- `public_answers.json` / `.npz`: the expected answers of the public cases.
+
+Set up once: `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt`, then open
+the notebooks from this folder with `.venv/bin/jupyter lab` (or VS Code).
+"""
+
+
+def learner_autograder():
+    """{file name: text} of the autograder package as learners get it: its modules (the
+    self-check and the `check` command), without the Gradescope entry point."""
+    folder = pathlib.Path(__file__).resolve().parent
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.py"))}
+
+
 def release(src, out, answers=True, helpers=True, warn=print):
     """Write the student notebooks of SRC (a folder or one notebook) into OUT; returns paths."""
     src, out = pathlib.Path(src), pathlib.Path(out)
@@ -195,11 +219,17 @@ def release(src, out, answers=True, helpers=True, warn=print):
         target = out / p.name
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    if helper_texts:
-        (out / "solutions").mkdir(exist_ok=True)
-        for name, text in helper_texts.items():
-            (out / "solutions" / name).write_text(text, encoding="utf-8")
-            written.append(out / "solutions" / name)
+    if helper_texts:                        # what a learner needs beside the notebooks
+        files = {f"solutions/{n}": t for n, t in helper_texts.items()}
+        files.update({f"autograder/{n}": t for n, t in learner_autograder().items()})
+        files["README.md"] = LEARNER_README
+        requirements = pathlib.Path(__file__).resolve().parents[1] / "requirements.txt"
+        if requirements.is_file():
+            files["requirements.txt"] = requirements.read_text(encoding="utf-8")
+        for name, text in files.items():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            (out / name).write_text(text, encoding="utf-8")
+            written.append(out / name)
     if answers:
         from . import answers as answers_mod
         written += list(answers_mod.write(out))

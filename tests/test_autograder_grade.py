@@ -300,3 +300,16 @@ def test_a_batch_killed_halfway_resumes_and_loses_nothing(tmp_path):
     rows = (out / "grades.csv").read_text().splitlines()[1:]
     assert sorted(row.split(",")[0] for row in rows) == [f"learner{i}" for i in range(6)]
     assert all(row.split(",")[1] == row.split(",")[2] for row in rows)
+
+
+def test_a_learners_course_folder_is_graded_on_their_files_only(tmp_path):
+    """The release puts solutions/ (helpers) and autograder/ beside the notebooks; a learner who
+    hands in the whole folder is graded on their own files, not on the course's packages."""
+    from autograder.grade import collect
+    folder = tmp_path / "ada"
+    for rel in ("01_inner_products.py", "notes/02_gram.py", "solutions/data.py", "autograder/engine.py",
+                ".ipynb_checkpoints/01_inner_products.py", "__pycache__/x.py"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text("x = 1\n")
+    (sub,) = collect([str(folder)])
+    assert sorted(name for name, _, _ in sub.files) == ["01_inner_products.py", "notes/02_gram.py"]

@@ -265,6 +265,8 @@ def test_the_book_imports_only_what_learners_get(released_book):
     assert warnings == []
     assert sorted(p.name for p in (out / "solutions").iterdir()) == \
         sorted(["__init__.py"] + [f"{m}.py" for m in release.LEARNER_MODULES])
+    assert (out / "autograder" / "selfcheck.py").is_file() and not (out / "autograder" / "gradescope").exists()
+    assert (out / "requirements.txt").is_file() and "check(" in (out / "README.md").read_text()
 
 
 LEARNER_PRELUDE = """\
@@ -273,8 +275,9 @@ import sys, pathlib
 sys.meta_path[:] = [f for f in sys.meta_path if not f.__module__.startswith("__editable__")]
 import matplotlib
 matplotlib.use("Agg")
-import solutions
-assert pathlib.Path(solutions.__file__).parent == pathlib.Path.cwd() / "solutions", solutions.__file__
+import autograder, solutions
+for mod in (autograder, solutions):         # both from the learner's folder
+    assert pathlib.Path(mod.__file__).parent.parent == pathlib.Path.cwd(), mod.__file__
 try:
     import solutions.inner
 except ImportError:
@@ -298,8 +301,7 @@ def test_released_chapter_runs_for_a_learner_who_solved_it(released_book, chapte
     for mine, ref in zip(student["cells"], book_cells):
         if "NotImplementedError" in notebook.cell_source(mine) and "# BEGIN SOLUTION" in notebook.cell_source(ref):
             notebook.set_source(mine, notebook.cell_source(ref))
-    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_ANSWERS"}
-    env["PYTHONPATH"] = str(ROOT)  # for autograder; `solutions` is found first in cwd
+    env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_ANSWERS", "PYTHONPATH")}
     r = subprocess.run([sys.executable, "-c", LEARNER_PRELUDE + learner_script(student)], cwd=work,
                        capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
