@@ -37,7 +37,7 @@ import urllib.request
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-import yaml
+from _toc import toc_files
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 ROOT = pathlib.Path(os.environ.get("BOOK_ROOT", REPO)).resolve()
@@ -61,20 +61,7 @@ pytestmark = pytest.mark.skipif(
 
 def _toc_pages():
     """Every document of _toc.yml, root first, as paths without suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(str(pathlib.PurePosixPath(entry["file"]).with_suffix("")))
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return pages
+    return [str(pathlib.PurePosixPath(f).with_suffix("")) for f in toc_files()]
 
 
 def _newest_source_mtime():

@@ -22,7 +22,7 @@ import sys
 
 import nbformat
 import pytest
-import yaml
+from _toc import read_toc, toc_files
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -171,36 +171,14 @@ def test_solution_cells_are_hidden_in_the_book(path):
                       "the HTML book would show the solution")
 
 
-def _toc_files(toc):
-    """Every 'file' entry of a jb-book toc, root first."""
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return files
-
-
-def _toc():
-    with open(ROOT / "_toc.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
-
-
 def test_toc_is_jb_book():
-    toc = _toc()
+    toc = read_toc()
     assert toc.get("format") == "jb-book"
     assert toc.get("root") == "book/intro"
 
 
 def test_toc_lists_every_notebook_and_every_entry_exists():
-    files = _toc_files(_toc())
+    files = toc_files()
     assert len(files) == len(set(files)), f"_toc.yml lists a file twice: {files}"
     missing = [f for f in files
                if not any((ROOT / (f + ext)).is_file() for ext in ("", ".ipynb", ".md"))]
