@@ -67,8 +67,9 @@ def parser():
                        description="Write the student edition of every notebook in SRC into DIR: "
                        "solution blocks become stubs raising NotImplementedError(<# HINT: line>), "
                        "outputs and metadata are cleared; DIR/public_answers.{json,npz} hold "
-                       "the public cases' answers, and DIR/solutions/ the helpers the chapters "
-                       "use (sample images, VGG-19, style transfer) without any exercise.")
+                       "the public cases' answers; DIR/solutions/ the helpers the chapters use "
+                       "(sample images, VGG-19, style transfer) without any exercise; "
+                       "DIR/autograder/, requirements.txt and a README complete the learner's folder.")
     r.add_argument("src", help="a folder of notebooks (e.g. book) or one notebook")
     r.add_argument("--out", required=True, help="output folder (e.g. release)")
     r.add_argument("--no-answers", action="store_true", help="do not write public_answers.*")
