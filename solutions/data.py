@@ -38,7 +38,8 @@ def to_tensor(image):
     if img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"to_tensor: image must be (H, W, 3), got shape {img.shape}")
     scale = 255.0 if img.dtype == np.uint8 else 1.0
-    return torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32) / scale).permute(2, 0, 1)[None].contiguous()
+    chw = np.ascontiguousarray(img.transpose(2, 0, 1), dtype=np.float32) / scale   # (3, H, W), contiguous
+    return torch.from_numpy(chw)[None]
 
 
 def to_image(tensor):
