@@ -165,15 +165,26 @@ def test_partial_notebook_runs_only_definitions(batch):
     assert "a demo that grading must not run" not in doc["output"]
 
 
+def skip_unless_uid_switch():
+    """As root the sandbox drops to an unprivileged uid, unless it cannot here (no CAP_SETUID, or
+    the installed packages sit under a folder others cannot read, e.g. a `mktemp -d` checkout):
+    then the grader warns and grades without the switch (detached processes of a learner then
+    outlive the batch), and the checks that rest on the switch are skipped."""
+    why = sandbox._can_switch(64999, sandbox._nogroup())
+    if why:
+        pytest.skip(f"the sandbox cannot switch uid on this machine: {why}")
+
+
 def test_isolation_uid_scratch_and_no_escape(batch):
     _, docs, _, _ = batch
     out = docs["hostile_who_am_i"]["output"]
     m = re.search(r"WHOAMI (\d+) (\S+)", out)
     assert m, out
-    if os.geteuid() == 0:
-        assert int(m.group(1)) >= 64000          # dropped to an unprivileged uid
     assert "/ag-sub-" in m.group(2)              # in a private scratch folder
     assert not ESCAPE.exists()
+    if os.geteuid() == 0:
+        skip_unless_uid_switch()
+        assert int(m.group(1)) >= 64000          # dropped to an unprivileged uid
 
 
 def processes():
@@ -197,6 +208,7 @@ def test_no_process_left_behind(batch):
     uid = int(re.search(r"WHOAMI (\d+)", docs["hostile_who_am_i"]["output"]).group(1))
     procs = processes()
     if os.geteuid() == 0:            # a slot's uid: nothing of it may survive the batch
+        skip_unless_uid_switch()     # (detached grandchildren are swept by that uid)
         assert not [cmd for u, cmd in procs if u == uid]
     assert not [cmd for _, cmd in procs if "sleep 1000" in cmd]
 
