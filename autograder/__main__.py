@@ -1,4 +1,4 @@
-"""python -m autograder {release,check,grade,sync} ... (a thin layer over the API)."""
+"""python -m autograder {release,check,grade,report,sync} ... (a thin layer over the API)."""
 import argparse
 import sys
 
@@ -39,6 +39,18 @@ def _grade(a):
     except (GraderMisuse, FileNotFoundError) as e:
         print(f"autograder grade: error: {e}", file=sys.stderr)
         return EXIT_MISUSE
+    return 0
+
+
+def _report(a):
+    from .report import NoResults, write_report
+    try:
+        html_path, json_path, _ = write_report(a.out, submissions=a.submissions,
+                                               threshold=a.threshold, book_url=a.book_url)
+    except NoResults as e:
+        print(f"autograder report: error: {e}", file=sys.stderr)
+        return EXIT_MISUSE
+    print(f"wrote {html_path} and {json_path}")
     return 0
 
 
@@ -105,6 +117,24 @@ def parser():
     g.add_argument("--fresh", action="store_true", help="regrade submissions already graded")
     g.add_argument("--quiet", action="store_true", help="print nothing per submission")
     g.set_defaults(func=_grade)
+
+    rp = sub.add_parser("report", help="a report of a graded batch: plots, failures, similar code",
+                        description="Read OUT/*/results.json (and batch.json, grades.csv) and "
+                        "write OUT/report.html (one offline page: score distribution, per-exercise "
+                        "figures and failing case groups, misconceptions linked to the book, "
+                        "limits hit, timing, isolation, similar submissions) and OUT/report.json "
+                        "(the same figures). `grade` writes it at the end of a batch. Exit 2 "
+                        "when OUT holds no results.")
+    rp.add_argument("out", metavar="OUT", help="a results folder written by grade")
+    rp.add_argument("--submissions", nargs="+", metavar="PATH", default=None,
+                    help="the submissions given to grade (the same PATHs): their graded "
+                    "functions are parsed, never run, to find similar pairs")
+    rp.add_argument("--threshold", type=float, default=None,
+                    help="similarity (0-1) from which a pair is listed (default 0.75)")
+    rp.add_argument("--book-url", default=None,
+                    help="where the built book's chapter pages are (default: a relative link "
+                    "to _build/html/book of this checkout)")
+    rp.set_defaults(func=_report)
 
     s = sub.add_parser("sync", help="rewrite notebook solution blocks from the solutions modules",
                        description="For each `# BEGIN SOLUTION` … `# END SOLUTION` block of the "
