@@ -10,9 +10,13 @@ Protocol (one JSON object a line): the grader writes a job
 and reads back {"status": {exercise: "done" | "timeout" | "crashed: ..." | ...},
 "output": captured learner output (truncated), "problems": [...]}.
 
-The child of a job: its own session (process group); reads the learner's files, then (as
-root) drops to an unprivileged uid in its private scratch folder; sets CPU, memory, file
-and process limits; installs an audit hook that refuses subprocesses, forks, ctypes,
+The child of a job: its own session (process group); reads the learner's files and builds
+the Landlock ruleset (_wall.py: the allowed folders are opened before the uid switch), then
+(as root) drops to an unprivileged uid in its private scratch folder; sets CPU, memory, file
+and process limits; enforces the kernel's wall (Landlock, then a seccomp filter: after the
+thread pools of torch and BLAS were set up here) and reports it ("W {...}", before any
+learner code: the server keeps the first report); installs an audit hook (a second layer,
+for readable messages) that refuses subprocesses, forks, ctypes,
 sockets, imports of `solutions`/`autograder`, and reading the denied folders; loads the
 definitions (see _loader.py); runs each exercise's cases with _harness.run_case, writing
 <scratch>/out/<exercise>.json/.npz. The server kills the whole group on a time or output
@@ -47,6 +51,7 @@ def _load_by_path(name, path):
 
 harness = _load_by_path("_ag_harness", CFG["harness"])
 loader = _load_by_path("_ag_loader", CFG["loader"])
+wall = _load_by_path("_ag_wall", CFG["wall"]) if CFG.get("wall") else None
 
 # Preload the standard library (a child running as another uid may not be able to read
 # it: a Python installed under /root, say) and the packages learners import, so that a
@@ -92,6 +97,31 @@ with np.load(CFG["cases_npz"], allow_pickle=False) as z:
 os.unlink(CFG["cases_json"])
 os.unlink(CFG["cases_npz"])
 os.unlink(sys.argv[1])
+
+
+def _beneath(path, folders):
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def _wall_folders():
+    """The folders a child may read once walled in: the Python installation and the
+    site-packages named in CFG, and the folders of the shared libraries this server has
+    mapped (its preloads), except any beneath a folder CFG says a child may never read."""
+    real = os.path.realpath
+    read = []
+    for p in CFG.get("wall_read", []):
+        if os.path.isdir(p) and real(p) not in read:
+            read.append(real(p))
+    never = [real(p) for p in CFG.get("wall_never", [])]
+    for d in (wall.mapped_folders() if wall else []):
+        d = real(d)
+        if os.path.isdir(d) and not _beneath(d, read) and not _beneath(d, never) and \
+                not d.startswith(("/proc", "/dev", "/tmp", "/var/tmp", "/run")):
+            read.append(d)
+    return read
+
+
+WALL_READ = _wall_folders()
 
 # the functions the child writes its results with, taken before any learner code runs (a
 # learner may monkeypatch builtins.open, json or numpy: that must not garble the results)
@@ -191,6 +221,13 @@ def _limits(job, n_exercises):
         resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
 
 
+def _readable(job):
+    """The folders this job's child may read: WALL_READ, less any folder that holds one the
+    job denies (a submission, the results) - a Landlock rule covers everything beneath it."""
+    deny = [os.path.realpath(d) for d in job.get("deny", [])]
+    return [d for d in WALL_READ if not any(_beneath(x, [d]) for x in deny)]
+
+
 def _find(name, namespaces, chapter):
     """The learner's object for `name`: their chapter's file first, then any other file."""
     ordered = sorted(namespaces, key=lambda item: (item[1] != chapter, item[0]))
@@ -220,6 +257,17 @@ def _child(job, exercises, progress_w, output_w, ack_r):
                     sources.append((label, chapter, data, None))
             except OSError as e:
                 sources.append((label, chapter, None, f"{label}: cannot read ({e.strerror})"))
+        want = job.get("wall") or {}
+        iso = {"landlock": 0, "seccomp": False, "uid": None, "errors": []}
+        ruleset, spent = None, 0.0
+        if want.get("landlock"):
+            t0 = time.perf_counter()
+            try:     # the folders are opened before the uid switch (see _wall.prepare)
+                ruleset = wall.prepare(_readable(job), [scratch], ["/dev/urandom", "/dev/zero"],
+                                       ["/dev/null"])
+            except (OSError, AttributeError) as e:
+                iso["errors"].append(f"Landlock: {e}")
+            spent += time.perf_counter() - t0
         if job.get("uid") is not None:
             os.setgroups([])
             os.setgid(job["gid"])
@@ -228,6 +276,25 @@ def _child(job, exercises, progress_w, output_w, ack_r):
         os.environ.update({"HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": scratch})
         _limits(job, len(exercises))
         progress = os.fdopen(progress_w, "w", buffering=1)
+        t0 = time.perf_counter()
+        if ruleset is not None:
+            try:
+                iso["landlock"] = wall.restrict(ruleset)
+            except OSError as e:
+                iso["errors"].append(f"Landlock: {e}")
+        if want.get("seccomp"):
+            try:
+                wall.seccomp(os.getpid())
+                iso["seccomp"] = True
+            except (OSError, AttributeError) as e:
+                iso["errors"].append(f"seccomp: {e}")
+        iso["wall_ms"] = round((spent + time.perf_counter() - t0) * 1000, 3)
+        iso["uid"] = os.getuid()
+        # reported before any learner statement runs: the server keeps the first report only
+        progress.write("W " + _dumps(iso) + "\n")
+        if want.get("require") and ((want.get("landlock") and not iso["landlock"]) or
+                                    (want.get("seccomp") and not iso["seccomp"])):
+            os._exit(4)
         _install_audit_hook(scratch, job["deny"], job["allow"])
         problems, namespaces = [], []
         for label, chapter, data, err in sources:
@@ -331,6 +398,7 @@ def run_job(job):
     status, output, problems = {}, bytearray(), []
     truncated = False
     loaded_once = False
+    isolation = None
     while remaining:
         pr, pw = os.pipe()
         ar, aw = os.pipe()              # acknowledgements: results secured, go on
@@ -348,6 +416,7 @@ def run_job(job):
         sel.register(pr, selectors.EVENT_READ, "progress")
         sel.register(orr, selectors.EVENT_READ, "output")
         current, loaded, buf = None, False, b""
+        child_iso = None
         start = time.monotonic()
         deadline = start + timeout + float(job["limits"].get("load", 30))
         hard = start + timeout * (len(remaining) + 1) + float(job["limits"].get("load", 30))
@@ -383,7 +452,14 @@ def run_job(job):
                 while b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
                     msg = line.decode("utf-8", "replace")
-                    if msg == "L":
+                    if msg.startswith("W ") and child_iso is None and not loaded:
+                        try:
+                            child_iso = json.loads(msg[2:])
+                        except ValueError:
+                            child_iso = {"errors": ["unreadable report"]}
+                        if isolation is None:
+                            isolation = child_iso
+                    elif msg == "L":
                         _secure(job, "_load")
                         _ack(aw)
                         loaded = loaded_once = True
@@ -410,6 +486,9 @@ def run_job(job):
             why = f"timeout: more than {timeout:g} s"
         elif reason == "output":
             why = f"output limit: printed more than {out_limit} bytes"
+        elif os.WIFEXITED(st) and os.WEXITSTATUS(st) == 4 and not loaded and child_iso:
+            why = ("the kernel's isolation could not be installed: "
+                   + "; ".join(str(e) for e in child_iso.get("errors", []))[:300])
         else:
             why = _describe(st) if (os.WIFSIGNALED(st) or os.WEXITSTATUS(st)) else \
                 "the process ended before finishing (sys.exit or os._exit?)"
@@ -426,12 +505,13 @@ def run_job(job):
     text = output.decode("utf-8", "replace")
     if truncated:
         text += f"\n[output truncated at {out_limit} bytes]"
-    return {"status": status, "output": text, "problems": problems, "loaded": loaded_once}
+    return {"status": status, "output": text, "problems": problems, "loaded": loaded_once,
+            "isolation": isolation}
 
 
 def main():
     out = sys.__stdout__
-    out.write("ready\n")
+    out.write("ready " + json.dumps({"wall_read": WALL_READ}) + "\n")
     out.flush()
     for line in sys.stdin:
         job = json.loads(line)

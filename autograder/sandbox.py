@@ -8,8 +8,13 @@ Isolation, from the outside in:
     as a whole process group at a time limit; as root it runs as an unprivileged uid
     (one per job slot, so that no slot can signal another) in a private scratch folder;
   - limits: wall clock per exercise, CPU time, address space, file size, processes;
+  - the kernel's wall (_wall.py), in each child before any learner statement runs: Landlock
+    (read only the Python installation, its site-packages and system libraries; write only
+    the scratch folder; execute nothing; no TCP; no signals or abstract sockets out) and a
+    seccomp filter (no new process, no exec, no socket, no ptrace);
   - an audit hook refuses forks, subprocesses, ctypes, sockets, imports of `solutions` or
-    `autograder`, and reading the course folder, the results or the other submissions;
+    `autograder`, and reading the course folder, the results or the other submissions: a
+    second layer, which turns most refusals into readable feedback;
   - results come back as JSON + `.npz` read with allow_pickle=False and size caps.
 """
 import json
@@ -20,6 +25,7 @@ import shutil
 import site
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -58,6 +64,32 @@ def site_paths():
         if os.path.isdir(p) and p not in paths:
             paths.append(p)
     return [p for p in paths if os.path.realpath(p) != os.path.realpath(PROJECT)]
+
+
+def wall_read():
+    """The folders a walled child may read: the standard library (lib-dynload included),
+    libpython's folder, and the site-packages the fork server imports from."""
+    paths = []
+    for p in [sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("platstdlib"),
+              sysconfig.get_config_var("LIBDIR")] + site_paths():
+        if p and os.path.isdir(p) and p not in paths:
+            paths.append(p)
+    return paths
+
+
+def wall_never():
+    """Folders whose libraries a fork server may have mapped but that a child must not read
+    as a whole (beyond what wall_read names): the course folder, home folders."""
+    return sorted({str(PROJECT), os.path.expanduser("~"), "/root", "/home"})
+
+
+def isolation_available():
+    """What the kernel offers here: {"landlock": ABI or 0, "seccomp": bool, "missing": [...]}."""
+    from . import _wall
+    try:
+        return _wall.probe()
+    except Exception as e:  # noqa: BLE001 - not Linux/x86-64, no libc
+        return {"landlock": 0, "seccomp": False, "missing": [f"no kernel isolation here ({e})"]}
 
 
 def write_cases(directory, cases):
@@ -151,18 +183,27 @@ class ServerDied(RuntimeError):
 class ForkServer:
     """One fork server process (a job slot). Not thread-safe: one per worker thread."""
 
-    def __init__(self, cases, slot=0, deny=()):
+    def __init__(self, cases, slot=0, deny=(), wall=None):
+        """wall: {"landlock": bool, "seccomp": bool, "require": bool} for every child (require:
+        a child that cannot install what is asked runs no learner code)."""
         self.cases, self.slot, self.deny = cases, slot, list(deny)
+        self.wall = dict(wall or {})
         self.proc = None
+        self.wall_read = []
         self.uid, self.gid, self._uid_lock = claim_uid()
 
     def start(self):
+        return self.launch().wait_ready()
+
+    def launch(self):
+        """Start the server process (wait_ready() waits until it has imported everything)."""
         private = pathlib.Path(tempfile.mkdtemp(prefix="ag-server-"))
         os.chmod(private, 0o700)
         jpath, npath = write_cases(private, self.cases)
         cfg = {"sys_path": site_paths(), "harness": str(HERE / "_harness.py"),
                "loader": str(HERE / "_loader.py"), "cases_json": str(jpath),
-               "cases_npz": str(npath), "preload": PRELOAD}
+               "cases_npz": str(npath), "preload": PRELOAD, "wall": str(HERE / "_wall.py"),
+               "wall_read": wall_read(), "wall_never": wall_never()}
         cpath = private / "config.json"
         cpath.write_text(json.dumps(cfg), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
@@ -173,13 +214,20 @@ class ForkServer:
             [sys.executable, "-I", "-S", str(HERE / "_forkserver.py"), str(cpath)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, cwd=private, text=True, bufsize=1, start_new_session=True)
+        return self
+
+    def wait_ready(self):
         line = self.proc.stdout.readline()
-        if line.strip() != "ready":
+        if not line.startswith("ready"):
             err = self.proc.stderr.read()[-2000:] if self.proc.poll() is not None else ""
             self.close()
             raise ServerDied(f"the fork server did not start: {line!r} {err}")
+        try:
+            self.wall_read = json.loads(line[5:] or "{}").get("wall_read", [])
+        except ValueError:
+            self.wall_read = []
         # the server read and deleted its inputs; the folder only held them
-        shutil.rmtree(private, ignore_errors=True)
+        shutil.rmtree(self.private, ignore_errors=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         return self
 
@@ -203,7 +251,7 @@ class ForkServer:
                "safe": str(safe) if safe else None,
                "chapters": {ex.name: ex.chapter for ex in EXERCISES},
                "uid": self.uid, "gid": self.gid, "limits": limits.as_dict(),
-               "deny": self.deny, "allow": [sys.prefix, str(scratch)]}
+               "deny": self.deny, "allow": [sys.prefix, str(scratch)], "wall": self.wall}
         if not self.alive():
             self.start()
         # a watchdog on the server itself: every exercise at its limit, loading, and a margin

@@ -146,14 +146,26 @@ def test_a_submission_that_hangs_while_loading_fails_alone(batch):
 
 def test_the_sandbox_never_gets_answers_or_the_seed(tmp_path):
     prep = grading.prepare(seed=987654321, names=["inner", "conv2d_im2col"])
-    cases = {n: prep[n]["server"] for n in prep}
-    jpath, npath = sandbox.write_cases(tmp_path, cases)
-    text = jpath.read_text()
-    assert "987654321" not in text
-    for name, spec in json.loads(text).items():
-        for tree, keys in spec["cases"]:
-            assert set(tree) == {"args", "kwargs", "call", "grad", "repeat"}
-            assert all(k.startswith("i") for k in keys)         # inputs only
+    for which in ("public", "hidden"):
+        cases = {n: prep[n]["server"][which] for n in prep}
+        folder = tmp_path / which
+        folder.mkdir()
+        jpath, npath = sandbox.write_cases(folder, cases)
+        text = jpath.read_text()
+        assert "987654321" not in text
+        for name, spec in json.loads(text).items():
+            assert len(spec["cases"]) == len(prep[name]["phases"][which]) > 0
+            for tree, keys in spec["cases"]:
+                assert set(tree) == {"args", "kwargs", "call", "grad", "repeat"}
+                assert all(k.startswith("i") for k in keys)         # inputs only
+    # the public fork server never holds a hidden case's inputs, nor the hidden one a public's
+    ex = registry.get("inner")
+    for name in prep:
+        gis = [gi for gi, _ in prep[name]["plains"]]
+        for which in ("public", "hidden"):
+            assert all(registry.get(name).groups[gis[ci]].public == (which == "public")
+                       for ci in prep[name]["phases"][which])
+    assert ex.groups
 
 
 def test_partial_notebook_runs_only_definitions(batch):
@@ -230,6 +242,7 @@ GRADESCOPE_SCHEMA = {
         "output": {"type": "string"},
         "execution_time": {"type": "number"},
         "stdout_visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+        "extra_data": {"type": "object"},
         "tests": {"type": "array", "items": {
             "type": "object",
             "required": ["name", "score", "max_score", "status", "output", "visibility"],
@@ -278,6 +291,18 @@ def test_cli_misuse_exits_2_and_help_works(tmp_path):
     r = subprocess.run([py, "-m", "autograder", "grade", str(tmp_path / "nope.txt"),
                         "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert r.returncode == 2 and "not a .py file" in r.stderr
+    good = tmp_path / "good.py"
+    good.write_text("x = 1\n")
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_SEED"}
+    base = [py, "-m", "autograder", "grade", str(good), "--out", str(tmp_path / "o")]
+    r = subprocess.run(base, capture_output=True, text=True, env=env)       # no secret
+    assert r.returncode == 2 and "--seed-file" in r.stderr and "AUTOGRADER_SEED" in r.stderr
+    r = subprocess.run(base + ["--seed", "7"], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "/proc/<pid>/cmdline" in r.stderr and "--seed-file" in r.stderr
+    bad = tmp_path / "seed.txt"
+    bad.write_text("not a number\n")
+    r = subprocess.run(base + ["--seed-file", str(bad)], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "non-negative integer" in r.stderr
     for verb in ("release", "check", "grade", "sync"):
         r = subprocess.run([py, "-m", "autograder", verb, "--help"], capture_output=True, text=True)
         assert r.returncode == 0 and "usage" in r.stdout
@@ -293,10 +318,11 @@ def test_a_batch_killed_halfway_resumes_and_loses_nothing(tmp_path):
         (subs / f"learner{i}.py").write_text(good, encoding="utf-8")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder", "grade", *sorted(map(str, subs.iterdir())),
-           "--out", str(out), "--jobs", "1", "--seed", "3", "--exercise", "inner",
+           "--out", str(out), "--jobs", "1", "--exercise", "inner",
            "--exercise", "gram", "--exercise", "vq"]
+    env = dict(os.environ, AUTOGRADER_SEED="3")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, cwd=ROOT)
+                            start_new_session=True, cwd=ROOT, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(out.glob("*/results.json"))) < 2:
         time.sleep(0.05)
@@ -306,7 +332,7 @@ def test_a_batch_killed_halfway_resumes_and_loses_nothing(tmp_path):
     assert 2 <= len(done) < 6
     for p in out.glob("*/results.json"):                  # atomic: every one is whole
         json.loads(p.read_text())
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     assert r.returncode == 0, r.stderr
     assert f"resuming: {len(done)} submission(s) already graded" in r.stdout
     rows = (out / "grades.csv").read_text().splitlines()[1:]

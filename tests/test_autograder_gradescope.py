@@ -41,6 +41,17 @@ def test_a_broken_setup_still_writes_a_valid_result(tmp_path):
     assert doc["score"] == 0 and "autograder failed" in doc["output"]
 
 
+def test_without_a_secret_no_learner_is_graded(tmp_path):
+    """No AUTOGRADER_SEED and no autograder_seed.txt: a misconfigured autograder, said plainly
+    (it used to grade the hidden cases with seed 0, which anyone with the course can redo)."""
+    assert not (ROOT / "autograder_seed.txt").exists()
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "everything.py").write_text(good_source(), encoding="utf-8")
+    doc = run_autograder(tmp_path, sub, seed="")
+    assert doc["score"] == 0 and "no secret" in doc["output"], doc["output"]
+
+
 def test_scripts_are_executable_and_strict():
     for name in ("run_autograder", "setup.sh"):
         path = ROOT / "autograder" / "gradescope" / name

@@ -10,13 +10,13 @@ import traceback
 
 
 def seed_from(source):
-    env = os.environ.get("AUTOGRADER_SEED")
-    if env:
-        return int(env)
+    """(seed, [files holding it]): $AUTOGRADER_SEED, else source/autograder_seed.txt; (None, [])
+    when neither exists. Raises GraderMisuse for a malformed secret."""
+    from autograder.grade import read_secret
     f = pathlib.Path(source) / "autograder_seed.txt"
-    if f.is_file():
-        return int(f.read_text().strip())
-    return None
+    if os.environ.get("AUTOGRADER_SEED", "").strip() or not f.is_file():
+        return read_secret(None)
+    return read_secret(f)
 
 
 def main(argv=None):
@@ -32,14 +32,17 @@ def main(argv=None):
     target = results / "results.json"
     work = pathlib.Path(tempfile.mkdtemp(prefix="ag-gradescope-"))
     try:
-        from autograder.grade import failure_json, grade
-        seed = seed_from(a.source)
+        from autograder.grade import GraderMisuse, grade
+        seed, files = seed_from(a.source)
+        if seed is None:
+            raise GraderMisuse("no secret for the hidden cases (note for the instructor: set "
+                               "AUTOGRADER_SEED or put autograder_seed.txt, one integer, in the "
+                               "autograder's source/ folder)")
         sub = pathlib.Path(a.submission)
-        grade([str(sub)], work / "out", jobs=a.jobs, seed=seed, log=lambda *x: None)
+        grade([str(sub)], work / "out", jobs=a.jobs, seed=seed, log=lambda *x: None,
+              secret_files=files)
         (doc_path,) = [d / "results.json" for d in (work / "out").iterdir() if d.is_dir()]
         doc = json.loads(doc_path.read_text(encoding="utf-8"))
-        if seed is None:
-            doc["output"] += "\n(note for the instructor: no AUTOGRADER_SEED or autograder_seed.txt; hidden cases used seed 0)"
         text = json.dumps(doc, indent=1, ensure_ascii=False)
     except BaseException as e:  # noqa: BLE001 - always write a valid result
         try:

@@ -21,4 +21,4 @@ python3.11 -m venv .venv
 cp "$SOURCE/autograder/gradescope/run_autograder" /autograder/run_autograder 2>/dev/null || true
 chmod +x /autograder/run_autograder 2>/dev/null || true
 # the hidden-case seed: put autograder_seed.txt (one integer) in the zip's source/ folder
-test -f "$SOURCE/autograder_seed.txt" || echo "warning: no autograder_seed.txt: hidden cases use seed 0" >&2
+test -f "$SOURCE/autograder_seed.txt" || echo "warning: no autograder_seed.txt (nor AUTOGRADER_SEED): grading will refuse to run" >&2
