@@ -27,30 +27,39 @@ def _check(a):
     return check_file(a.path, a.exercise, answers_dir=a.answers)
 
 
-SEED_GONE = ("--seed is gone: a command line can be read by every process on the machine "
-             "(/proc/<pid>/cmdline), learner code included, so the secret must not be on it. "
-             "Put it in a file only you can read and pass --seed-file FILE, or set the "
-             "environment variable AUTOGRADER_SEED")
-
-
 def _grade(a):
-    from .grade import GraderMisuse, grade, read_secret
+    from .grade import GraderMisuse, grade
     from .sandbox import Limits
-    if a.seed is not None:
-        print(f"autograder grade: error: {SEED_GONE}", file=sys.stderr)
-        return EXIT_MISUSE
     limits = Limits(wall=a.timeout, cpu=a.timeout, memory=int(a.memory * (1 << 20)),
                     output=int(a.output_limit * 1024))
+    from .report import Progress
+    progress = None if a.quiet else Progress()        # a bar on a terminal, else plain lines
     try:
-        seed, files = (None, []) if a.public_only else read_secret(a.seed_file)
-        grade(a.paths, a.out, jobs=a.jobs, seed=seed, limits=limits,
+        grade(a.paths, a.out, jobs=a.jobs, seed=a.seed, limits=limits,
               exercises=a.exercise or None, fresh=a.fresh,
-              log=(lambda *x: None) if a.quiet else print, public_only=a.public_only,
-              allow_weak_isolation=a.allow_weak_isolation, secret_files=files)
+              log=(lambda *x: None) if a.quiet else progress.write, progress=progress)
     except (GraderMisuse, FileNotFoundError) as e:
         print(f"autograder grade: error: {e}", file=sys.stderr)
         return EXIT_MISUSE
+    finally:
+        if progress is not None:
+            progress.close()
+    if not a.no_report:
+        _batch_report(a)
     return 0
+
+
+def _batch_report(a):
+    """OUT/report.html and report.json after a batch; a failure here never fails the batch."""
+    from .report import write_report
+    try:
+        html_path, _, _ = write_report(a.out, submissions=a.paths)
+    except Exception as e:  # noqa: BLE001 - the grades are written already
+        print(f"autograder grade: the report was not written: {type(e).__name__}: {e}",
+              file=sys.stderr)
+        return
+    if not a.quiet:
+        print(f"report: {html_path}")
 
 
 def _report(a):
@@ -111,23 +120,13 @@ def parser():
     g = sub.add_parser("grade", help="grade submissions in a sandbox (public + hidden cases)",
                        description="Grade each PATH (a .py, a .ipynb or a folder: one learner) "
                        "in sandboxed child processes. Writes DIR/<name>/results.json (Gradescope "
-                       "format) and DIR/grades.csv; resumes a stopped batch. The hidden cases' "
-                       "secret comes from --seed-file or $AUTOGRADER_SEED. Exit 0 whatever the "
-                       "learners scored, 2 when the grader is misused (no secret, a kernel "
-                       "without Landlock or seccomp, ...).")
+                       "format) and DIR/grades.csv; resumes a stopped batch. Exit 0 whatever the "
+                       "learners scored, 2 when the grader is misused.")
     g.add_argument("paths", nargs="+", metavar="PATH", help="submissions")
     g.add_argument("--out", required=True, help="results folder")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    g.add_argument("--seed-file", metavar="FILE",
-                   help="a file holding the instructor's secret (an integer) that draws the "
-                   "hidden cases; or set $AUTOGRADER_SEED (never on the command line)")
-    g.add_argument("--seed", help=argparse.SUPPRESS)         # gone: an error says why
-    g.add_argument("--public-only", action="store_true",
-                   help="grade the public cases alone (no secret needed); every results.json "
-                   "says so")
-    g.add_argument("--allow-weak-isolation", action="store_true",
-                   help="grade hidden cases even where the kernel lacks Landlock or seccomp "
-                   "(refused otherwise)")
+    g.add_argument("--seed", type=int, default=None,
+                   help="the instructor's secret seed of the hidden cases (default 0)")
     g.add_argument("--timeout", type=float, default=10.0,
                    help="seconds of wall clock and CPU per exercise (default 10)")
     g.add_argument("--memory", type=float, default=2048,
@@ -136,7 +135,10 @@ def parser():
                    help="KiB of output a submission may print (default 1024)")
     g.add_argument("--exercise", action="append", help="grade only this exercise (repeatable)")
     g.add_argument("--fresh", action="store_true", help="regrade submissions already graded")
-    g.add_argument("--quiet", action="store_true", help="print nothing per submission")
+    g.add_argument("--quiet", action="store_true",
+                   help="print nothing (no progress, no line per submission)")
+    g.add_argument("--no-report", action="store_true",
+                   help="do not write OUT/report.html and OUT/report.json at the end")
     g.set_defaults(func=_grade)
 
     rp = sub.add_parser("report", help="a report of a graded batch: plots, failures, similar code",

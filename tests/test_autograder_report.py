@@ -423,3 +423,45 @@ def test_progress_bar_on_a_terminal_starts_at_what_is_done():
     assert "2/5" in text and "5/5" in text and "0/5" not in text
     assert "alice: 8/8" in text
     assert "submission/s" in text or "s/submission" in text       # a rate
+
+
+# --------------------------------------------------------------------------- grade's CLI
+def test_grade_cli_shows_progress_and_writes_the_report(tmp_path):
+    """Not a terminal: plain progress lines; a resumed batch starts at what is done; the
+    report is written at the end, with the run's wall clock; --quiet prints nothing."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("alice", "bob", "carol"):
+        shutil.copy(SIMILAR / f"{name}.py", subs / f"{name}.py")
+    out = tmp_path / "out"
+    env = dict(os.environ, AUTOGRADER_SEED="11")
+    args = [sys.executable, "-m", "autograder", "grade", "--out", str(out), "--exercise", "inner",
+            "--exercise", "gram", "--exercise", "vq", "--timeout", "5", str(subs / "alice.py"),
+            str(subs / "carol.py")]
+    r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert any(ln.startswith("grading: 1/2 (50 %)") for ln in lines), r.stdout
+    assert any(ln.startswith("grading: 2/2 (100 %)") for ln in lines), r.stdout
+    assert f"report: {out / 'report.html'}" in lines
+    run = json.loads((out / "batch.json").read_text(encoding="utf-8"))["last_run"]
+    assert run["graded"] == 2 and run["jobs"] == 1 and run["elapsed_s"] > 0
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["timing"]["batch"] == run
+    assert data["scores"]["count"] == 2 and data["similarity"]["computed"]
+    # resumed with one more submission: the count starts at 2 of 3
+    r = subprocess.run(args + [str(subs / "bob.py")], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "grading: 2/3 already graded" in r.stdout.splitlines(), r.stdout
+    assert any(ln.startswith("grading: 3/3 (100 %)") for ln in r.stdout.splitlines())
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["scores"]["count"] == 3
+    assert [(p["a"], p["b"]) for p in data["similarity"]["pairs"]] == [("alice", "bob")]
+    assert json.loads((out / "batch.json").read_text(encoding="utf-8"))["last_run"]["graded"] == 1
+    # nothing left to grade, --quiet: no output at all, the report still rewritten
+    (out / "report.html").unlink()
+    r = subprocess.run(args[:4] + ["--quiet"] + args[4:], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
+    assert (out / "report.html").is_file()
