@@ -27,17 +27,29 @@ def _check(a):
     return check_file(a.path, a.exercise, answers_dir=a.answers)
 
 
+SEED_GONE = ("--seed is gone: a command line can be read by every process on the machine "
+             "(/proc/<pid>/cmdline), learner code included, so the secret must not be on it. "
+             "Put it in a file only you can read and pass --seed-file FILE, or set the "
+             "environment variable AUTOGRADER_SEED")
+
+
 def _grade(a):
-    from .grade import GraderMisuse, grade
+    from .grade import GraderMisuse, grade, read_secret
     from .sandbox import Limits
+    if a.seed is not None:
+        print(f"autograder grade: error: {SEED_GONE}", file=sys.stderr)
+        return EXIT_MISUSE
     limits = Limits(wall=a.timeout, cpu=a.timeout, memory=int(a.memory * (1 << 20)),
                     output=int(a.output_limit * 1024))
     from .report import Progress
     progress = None if a.quiet else Progress()        # a bar on a terminal, else plain lines
     try:
-        grade(a.paths, a.out, jobs=a.jobs, seed=a.seed, limits=limits,
+        seed, files = (None, []) if a.public_only else read_secret(a.seed_file)
+        grade(a.paths, a.out, jobs=a.jobs, seed=seed, limits=limits,
               exercises=a.exercise or None, fresh=a.fresh,
-              log=(lambda *x: None) if a.quiet else progress.write, progress=progress)
+              log=(lambda *x: None) if a.quiet else progress.write, progress=progress,
+              public_only=a.public_only,
+              allow_weak_isolation=a.allow_weak_isolation, secret_files=files)
     except (GraderMisuse, FileNotFoundError) as e:
         print(f"autograder grade: error: {e}", file=sys.stderr)
         return EXIT_MISUSE
@@ -120,13 +132,23 @@ def parser():
     g = sub.add_parser("grade", help="grade submissions in a sandbox (public + hidden cases)",
                        description="Grade each PATH (a .py, a .ipynb or a folder: one learner) "
                        "in sandboxed child processes. Writes DIR/<name>/results.json (Gradescope "
-                       "format) and DIR/grades.csv; resumes a stopped batch. Exit 0 whatever the "
-                       "learners scored, 2 when the grader is misused.")
+                       "format) and DIR/grades.csv; resumes a stopped batch. The hidden cases' "
+                       "secret comes from --seed-file or $AUTOGRADER_SEED. Exit 0 whatever the "
+                       "learners scored, 2 when the grader is misused (no secret, a kernel "
+                       "without Landlock or seccomp, ...).")
     g.add_argument("paths", nargs="+", metavar="PATH", help="submissions")
     g.add_argument("--out", required=True, help="results folder")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    g.add_argument("--seed", type=int, default=None,
-                   help="the instructor's secret seed of the hidden cases (default 0)")
+    g.add_argument("--seed-file", metavar="FILE",
+                   help="a file holding the instructor's secret (an integer) that draws the "
+                   "hidden cases; or set $AUTOGRADER_SEED (never on the command line)")
+    g.add_argument("--seed", help=argparse.SUPPRESS)         # gone: an error says why
+    g.add_argument("--public-only", action="store_true",
+                   help="grade the public cases alone (no secret needed); every results.json "
+                   "says so")
+    g.add_argument("--allow-weak-isolation", action="store_true",
+                   help="grade hidden cases even where the kernel lacks Landlock or seccomp "
+                   "(refused otherwise)")
     g.add_argument("--timeout", type=float, default=10.0,
                    help="seconds of wall clock and CPU per exercise (default 10)")
     g.add_argument("--memory", type=float, default=2048,

@@ -4,7 +4,16 @@ Each PATH is one submission (a .py, a .ipynb, or a folder of one learner's files
 DIR/<name>/results.json (Gradescope's format) is written atomically, then DIR/grades.csv is
 rebuilt from every results.json in DIR. A batch that stops halfway resumes: submissions
 with a results.json are skipped (same seed and exercises only, see batch.json).
+
+The hidden cases' seed is the instructor's secret: `read_secret` takes it from a file
+(`--seed-file`) or $AUTOGRADER_SEED, never from the command line (readable by every process
+in /proc/<pid>/cmdline); it stays in this process (the fork servers never see it). Each
+submission runs twice, in two fork servers: one holding the public cases' inputs only (its
+printed output and feedback are shown in full), one the hidden cases' (nothing of what the
+learner's code prints or raises there is shown: a hidden case reports its group, pass/fail,
+the built-in exception type and the recognised misconception only).
 """
+import builtins
 import csv
 import hashlib
 import io
@@ -19,11 +28,40 @@ import time
 from dataclasses import dataclass
 
 from . import engine, registry, sandbox
+from .compare import compare, compare_grads
 from .selfcheck import format_lines
 
 
 class GraderMisuse(ValueError):
     """The grader was called wrongly (exit status 2)."""
+
+
+NO_SECRET = ("no secret for the hidden cases: put it (an integer) in a file and pass "
+             "--seed-file FILE, or set the environment variable AUTOGRADER_SEED; or pass "
+             "--public-only to grade the public cases alone")
+
+
+def read_secret(seed_file=None, environ=None):
+    """(seed, [files holding it]) from `seed_file`, else $AUTOGRADER_SEED; (None, []) when
+    neither is given. Raises GraderMisuse for an unreadable or malformed secret."""
+    environ = os.environ if environ is None else environ
+    if seed_file:
+        try:
+            text, where = pathlib.Path(seed_file).read_text(encoding="utf-8"), [str(seed_file)]
+        except (OSError, UnicodeDecodeError) as e:
+            raise GraderMisuse(f"--seed-file {seed_file}: cannot read it ({e})") from None
+    elif environ.get("AUTOGRADER_SEED", "").strip():
+        text, where = environ["AUTOGRADER_SEED"], []
+    else:
+        return None, []
+    try:
+        seed = int(text.strip())
+        if seed < 0:
+            raise ValueError
+    except ValueError:
+        raise GraderMisuse("the secret must be a non-negative integer (make one with: python -c "
+                           "'import secrets; print(secrets.randbits(64))')") from None
+    return seed, where
 
 
 @dataclass
@@ -74,10 +112,13 @@ def collect(paths):
 
 
 # ----------------------------------------------------------------------------- the cases
-def prepare(seed, names=None):
-    """Every case of every exercise, and its expected answer (computed here, with solutions).
+def prepare(seed, names=None, public_only=False):
+    """Every case of every exercise (the public ones only if public_only), and its expected
+    answer (computed here, with solutions).
 
-    Returns {name: {"exercise", "plains": [(gi, plain)], "expected": [...], "server": {...}}}.
+    Returns {name: {"exercise", "plains": [(gi, plain)], "expected": [...],
+                    "phases": {"public": [case index], "hidden": [...]},
+                    "server": {"public": {...}, "hidden": {...}}}}: what each fork server gets.
     """
     try:
         import torch
@@ -95,84 +136,210 @@ def prepare(seed, names=None):
             if names and ex.name not in names:
                 continue
             plains, expected = [], []
-            for gi in range(len(ex.groups)):
+            for gi, g in enumerate(ex.groups):
+                if public_only and not g.public:
+                    continue
                 for case in ex.cases(gi, seed):
                     plain = engine.plain_case(ex, case)
                     plains.append((gi, plain))
                     expected.append(engine.reference_result(ex, plain))
+            phases = {w: [ci for ci, (gi, _) in enumerate(plains)
+                          if ex.groups[gi].public == (w == "public")] for w in ("public", "hidden")}
             out[ex.name] = {"exercise": ex, "plains": plains, "expected": expected,
-                            "server": {"chapter": ex.chapter, "kind": ex.kind,
-                                       "forbidden": list(ex.forbidden),
-                                       "cases": [p for _, p in plains]}}
+                            "phases": phases,
+                            "server": {w: {"chapter": ex.chapter, "kind": ex.kind,
+                                           "forbidden": list(ex.forbidden),
+                                           "cases": [plains[ci][1] for ci in idx]}
+                                       for w, idx in phases.items()}}
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
     return out
 
 
-def _redact(feedback):
-    """What a learner may see of a failed hidden case: the kind of failure, not the values."""
-    body = feedback.split(": ", 1)[1] if feedback.startswith("case ") and ": " in feedback else feedback
-    label = ""
-    if " — this looks like " in body:
-        body, label = body.split(" — this looks like ", 1)
-        label = f" — this looks like {label}"
-    if body.startswith(("raised", "not implemented", "forbidden", "expected ValueError",
-                        "far slower")) or "shape:" in body or "dtype:" in body or \
-            "gradient" in body and "none reached" in body:
-        return f"a hidden case failed: {body}{label}"
-    return f"a hidden case failed: wrong values{label}"
+def _builtin_exception(res):
+    """The exception a learner's code raised, as a name the learner cannot choose: the first
+    built-in exception class of its MRO ("ValueError", "KeyError (a subclass)")."""
+    names = res.get("mro") if isinstance(res.get("mro"), list) else [res.get("error")]
+    for i, n in enumerate(names):
+        cls = getattr(builtins, n, None) if isinstance(n, str) else None
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            return n if i == 0 else f"{n} (a subclass)"
+    return "an exception"
 
 
-def judge_exercise(prep, status, safe):
-    """An ExerciseResult from the child's results (or its failure status)."""
-    ex = prep["exercise"]
-    groups_of = {}
-    for (gi, plain), exp in zip(prep["plains"], prep["expected"]):
-        groups_of.setdefault(gi, []).append((plain, exp))
+def hidden_feedback(ex, plain, expected, got):
+    """What a learner may see of a failed hidden case, built from the data of the verdict
+    (never from its sentences): the kind of failure, the built-in exception type, the
+    recognised misconception; never a message, a value, a shape or the inputs."""
+    tree, _ = plain
+    exp, ea = expected
+    res, ga = got
+    if not isinstance(res, dict):
+        return "a malformed result"
+    if "error" in res:
+        if res.get("forbidden"):
+            return "a forbidden call"
+        kind = _builtin_exception(res)
+        if kind == "NotImplementedError" and exp.get("error") != "NotImplementedError":
+            return "not implemented yet"
+        if "error" in exp:
+            return f"expected {exp['error']}, but it raised {kind}"
+        return f"raised {kind}"
+    if "error" in exp:
+        return f"expected {exp['error']}, but it returned a value"
+    if ex.judge is not None:
+        return "wrong values (the result does not have the required properties)"
+    tol = tuple(tree["tol"])
+    try:
+        values_ok = compare(exp["value"], res.get("value"), ea, ga, tol,
+                            strict_type=ex.strict_type, integer=ex.integer) is None
+    except Exception:  # noqa: BLE001 - a malformed answer
+        return "a malformed result"
+    if values_ok:
+        if tree.get("grad") and compare_grads(exp.get("grads"), res.get("grads"), ea, ga, tol,
+                                              tree["labels"]) is not None:
+            return "wrong gradients"
+        if tree.get("repeat"):
+            return f"far slower than the reference (more than {ex.slowdown:g}× its CPU time)"
+        return "wrong values"
+    label = engine.misconception(ex, plain, exp, ea, res, ga, tol)
+    return "wrong values" + (f" — this looks like {label}" if label else "")
 
-    def failed_all(msg):
-        gs = [engine.GroupResult(g.name, 0, g.points, g.public, False, msg) for g in ex.groups]
-        return engine.ExerciseResult(ex.name, gs, msg)
 
+MISSING = ("`{}` is not defined in the submission (grading runs only imports, defs, classes "
+           "and plain constants: see the rule)")
+
+
+def _phase_cases(prep, which, status, safe):
+    """([(result, arrays)] of one phase's cases, None), or (None, why they are all lost)."""
+    ex, n = prep["exercise"], len(prep["phases"][which])
     if status != "done":
-        return failed_all(status or "not run")
+        return None, status or "not run"
     try:
         result, arrays = sandbox.read_results(safe, ex.name)
         if not isinstance(result, dict):
             raise ValueError("not an object")
     except Exception as e:  # noqa: BLE001 - written by the child: anything may be wrong
-        return failed_all(f"unreadable results ({type(e).__name__})")
+        return None, f"unreadable results ({type(e).__name__})"
     if result.get("missing"):
-        return failed_all(f"`{ex.name}` is not defined in the submission (grading runs only "
-                          "imports, defs, classes and plain constants: see the rule)")
-    if result.get("unsaved"):
-        return failed_all(f"the results could not be saved: {result['unsaved']}")
+        return None, MISSING.format(ex.name)
+    if result.get("unsaved"):                   # the child's text: shown for public cases only
+        return None, "the results could not be saved" + (
+            f": {result['unsaved']}" if which == "public" else "")
     cases = result.get("cases")
-    if not isinstance(cases, list) or len(cases) != len(prep["plains"]):
-        return failed_all("malformed results")
-    verdicts = {}
-    for ci, ((gi, plain), exp, got) in enumerate(zip(prep["plains"], prep["expected"], cases)):
-        prefix = f"c{ci}."
-        ga = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
-        try:
-            if not isinstance(got, dict):
-                raise TypeError("not a result")
-            v = engine.verdict(ex, plain, exp, (got, ga))
-        except Exception as e:  # noqa: BLE001 - a malformed result fails its case
-            v = engine.CaseVerdict(False, f"malformed result ({type(e).__name__})")
-        verdicts.setdefault(gi, []).append(v)
+    if not isinstance(cases, list) or len(cases) != n:
+        return None, "malformed results"
+    out = []
+    for j, got in enumerate(cases):
+        prefix = f"c{j}."
+        out.append((got, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}))
+    return out, None
+
+
+def judge_exercise(prep, phases):
+    """An ExerciseResult from the children's results (or their failure statuses).
+
+    phases: {"public"|"hidden": (status, folder of the results)} for each phase that ran."""
+    ex = prep["exercise"]
+    got, lost = {}, {}
+    for which, (status, safe) in phases.items():
+        cases, why = _phase_cases(prep, which, status, safe)
+        if why is not None:
+            lost[which] = why
+        else:
+            got.update(zip(prep["phases"][which], cases))
+    gis = sorted({gi for gi, _ in prep["plains"]})
+    if lost and not got and len(set(lost.values())) == 1:
+        msg = next(iter(lost.values()))
+        gs = [engine.GroupResult(ex.groups[gi].name, 0, ex.groups[gi].points,
+                                 ex.groups[gi].public, False, msg) for gi in gis]
+        return engine.ExerciseResult(ex.name, gs, msg)
     groups = []
-    for gi in range(len(ex.groups)):
-        g = engine.group_result(ex, gi, verdicts[gi], [p for p, _ in groups_of[gi]])
-        if not g.public and g.feedback and not g.forbidden:
-            g.feedback = _redact(g.feedback)
-        groups.append(g)
+    for gi in gis:
+        g = ex.groups[gi]
+        which = "public" if g.public else "hidden"
+        if which in lost:
+            groups.append(engine.GroupResult(g.name, 0, g.points, g.public, False, lost[which]))
+            continue
+        cis = [ci for ci, (gj, _) in enumerate(prep["plains"]) if gj == gi]
+        verdicts = []
+        for ci in cis:
+            try:
+                if not isinstance(got[ci][0], dict):
+                    raise TypeError("not a result")
+                v = engine.verdict(ex, prep["plains"][ci][1], prep["expected"][ci], got[ci])
+            except Exception as e:  # noqa: BLE001 - a malformed result fails its case
+                v = engine.CaseVerdict(False, f"malformed result ({type(e).__name__})")
+            verdicts.append(v)
+        r = engine.group_result(ex, gi, verdicts, [prep["plains"][ci][1] for ci in cis])
+        if not g.public and not r.passed:
+            ci = cis[next(k for k, v in enumerate(verdicts) if not v.ok)]
+            try:
+                text = hidden_feedback(ex, prep["plains"][ci][1], prep["expected"][ci], got[ci])
+            except Exception:  # noqa: BLE001
+                text = "a malformed result"
+            r.feedback = f"a hidden case failed: {text}"
+            r.stub = "not implemented yet" if r.stub else ""
+        groups.append(r)
     return engine.finish(ex, groups)
 
 
 # ----------------------------------------------------------------------------- results
-def gradescope_json(sub_name, results, problems, output, elapsed=None):
+PUBLIC_ONLY = ("public cases only: no secret was given, so the hidden cases did not run "
+               "(the scores are out of the public points)")
+
+
+def describe_isolation(iso):
+    """One line for a person: what kept the learner's code in (see isolation_report)."""
+    if not iso:
+        return "Isolation: unknown (no child reported it)."
+    parts = []
+    abi = iso.get("landlock_abi")
+    parts.append(f"Landlock ABI {abi} (files, no execute"
+                 + (", no TCP" if abi and abi >= 4 else "")
+                 + (", no signals or abstract sockets out" if abi and abi >= 6 else "") + ")"
+                 if abi else "no Landlock")
+    parts.append("seccomp on (no new process, exec, socket, ptrace)" if iso.get("seccomp")
+                 else "seccomp off")
+    parts.append(f"uid switch to {iso['uid']}" if iso.get("uid_switch") else "no uid switch")
+    parts.append("audit hook on")
+    lim = iso.get("limits") or {}
+    if lim:
+        parts.append(f"limits: {lim.get('wall', 0):g} s wall and {lim.get('cpu', 0):g} s CPU an "
+                     f"exercise, {int(lim.get('memory', 0)) >> 20} MiB memory, "
+                     f"{int(lim.get('output', 0)) >> 10} KiB output")
+    text = "Isolation: " + "; ".join(parts) + "."
+    if iso.get("weak"):
+        text += " WEAK: " + "; ".join(iso["weak"]) + "."
+    return text
+
+
+def isolation_report(replies, plan, limits):
+    """What was in force for one submission: the weakest of what its children reported."""
+    reports = [r.get("isolation") for r in replies if r is not None]
+    seen = [r for r in reports if isinstance(r, dict)]
+    abi = min((int(r.get("landlock") or 0) for r in seen), default=0)
+    iso = {"landlock_abi": abi, "seccomp": bool(seen) and all(r.get("seccomp") for r in seen),
+           "uid_switch": bool(seen) and all(r.get("uid") not in (None, 0) for r in seen)
+           and os.geteuid() == 0,
+           "uid": seen[0].get("uid") if seen else None, "audit_hook": True,
+           "limits": limits.as_dict(),
+           "wall_ms": max((r.get("wall_ms") or 0 for r in seen), default=None)}
+    weak = []
+    if plan.get("landlock") and not abi or plan.get("seccomp") and not iso["seccomp"]:
+        weak.append("a child could not install the kernel's wall: "
+                    + "; ".join(e for r in seen for e in r.get("errors", []))[:300])
+    weak += plan.get("weak", [])
+    if weak:
+        iso["weak"] = weak
+    if len(seen) < len(reports):
+        iso["unreported"] = len(reports) - len(seen)
+    return iso
+
+
+def gradescope_json(sub_name, results, problems, output, elapsed=None, isolation=None,
+                    public_only=False):
     tests = []
     for r in results:
         lines = format_lines(r, public_only=False)
@@ -181,23 +348,31 @@ def gradescope_json(sub_name, results, problems, output, elapsed=None):
                       "output": "\n".join(lines), "visibility": "visible"})
     total = sum(t["score"] for t in tests)
     maximum = sum(t["max_score"] for t in tests)
-    text = [f"{sub_name}: {total}/{maximum} points (public and hidden cases)."]
+    text = [f"{sub_name}: {total}/{maximum} points "
+            + (f"({PUBLIC_ONLY})." if public_only else "(public and hidden cases).")]
+    if isolation is not None:
+        text.append(describe_isolation(isolation))
     if problems:
         text += ["", "Problems while loading your code:"] + [f"  - {p}" for p in problems]
     if output.strip():
-        text += ["", "Your code printed (first 2000 characters):", output[:2000]]
+        text += ["", "Your code printed, while loading and in the public cases (first 2000 "
+                 "characters; what it prints in hidden cases is never shown):", output[:2000]]
     doc = {"score": total, "output": "\n".join(text), "tests": tests,
-           "stdout_visibility": "visible"}
+           "stdout_visibility": "visible",
+           "extra_data": {"cases": "public only" if public_only else "public and hidden",
+                          "isolation": isolation}}
     if elapsed is not None:
         doc["execution_time"] = round(elapsed, 3)
     return doc
 
 
-def failure_json(sub_name, message):
+def failure_json(sub_name, message, isolation=None, public_only=False):
     """A valid result when grading itself failed: score 0 and a visible explanation."""
     return {"score": 0, "output": f"{sub_name}: the autograder failed: {message}",
             "tests": [{"name": "autograder", "score": 0, "max_score": 0, "status": "failed",
-                       "output": f"The autograder failed: {message}", "visibility": "visible"}]}
+                       "output": f"The autograder failed: {message}", "visibility": "visible"}],
+            "extra_data": {"cases": "public only" if public_only else "public and hidden",
+                           "isolation": isolation}}
 
 
 def atomic_write(path, text):
@@ -235,10 +410,37 @@ def _batch_id(seed, names):
     return h
 
 
+WEAK = ("the kernel lacks {}: hidden cases are graded only behind the kernel's wall (Landlock "
+        "and seccomp), since without it learner code can start a program and read the reference "
+        "solutions, the other submissions or the secret; pass --allow-weak-isolation to grade "
+        "anyway, or --public-only")
+
+
+def isolation_plan(hidden, allow_weak=False, wall=True):
+    """{"landlock", "seccomp", "require", "weak": [...], "kernel": probe} for the children.
+    Raises GraderMisuse when hidden cases would run without the wall and that is not allowed."""
+    probe = sandbox.isolation_available()
+    landlock, seccomp = bool(probe["landlock"]) and wall, bool(probe["seccomp"]) and wall
+    missing = [] if wall else ["the wall is switched off (wall=False)"]
+    if wall and not landlock:
+        missing.append("Landlock" + "".join(f" ({m})" for m in probe["missing"] if "andlock" in m))
+    if wall and not seccomp:
+        missing.append("seccomp" + "".join(f" ({m})" for m in probe["missing"] if "seccomp" in m))
+    if hidden and missing and wall and not allow_weak:
+        raise GraderMisuse(WEAK.format(" and ".join(missing)))
+    return {"landlock": landlock, "seccomp": seccomp, "require": hidden and not allow_weak,
+            "weak": missing, "kernel": probe}
+
+
 # ----------------------------------------------------------------------------- the batch
 def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=None,
-          fresh=False, log=print, progress=None):
-    """Grade submissions into OUT; returns {submission: score}. Raises GraderMisuse."""
+          fresh=False, log=print, public_only=False, allow_weak_isolation=False,
+          secret_files=(), wall=True, progress=None):
+    """Grade submissions into OUT; returns {submission: score}. Raises GraderMisuse.
+
+    seed: the secret of the hidden cases (see read_secret), required unless public_only.
+    secret_files: files holding it (kept out of the children's reach, checked).
+    wall=False switches the kernel's wall off (only to measure what it costs)."""
     if jobs < 1:
         raise GraderMisuse("--jobs must be ≥ 1")
     if not engine.solutions_available():
@@ -251,18 +453,35 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     subs = collect(paths)
     if not subs:
         raise GraderMisuse("no submissions given")
+    if seed is None and not public_only:
+        raise GraderMisuse(NO_SECRET)
+    if public_only:
+        seed = None
+    secret_files = [str(pathlib.Path(f).resolve()) for f in secret_files]
+    for f in secret_files:
+        near = [d for d in sandbox.wall_read() if f.startswith(os.path.realpath(d) + "/")]
+        if near:
+            raise GraderMisuse(f"the secret file {f} lies in {near[0]}, which the sandbox lets "
+                               "learner code read: keep it elsewhere")
+    plan = isolation_plan(not public_only, allow_weak_isolation, wall)
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for s in subs:
         if out.resolve() == s.path.resolve() or out.resolve() in s.path.resolve().parents:
             raise GraderMisuse(f"--out {out} must not hold the submissions")
-    batch = {"batch": _batch_id(seed, names), "exercises": names}
+    batch = {"batch": _batch_id("public-only" if public_only else seed, names), "exercises": names}
     bpath = out / "batch.json"
     if bpath.is_file() and not fresh:
         old = json.loads(bpath.read_text(encoding="utf-8"))
         if old.get("batch") != batch["batch"]:
             raise GraderMisuse(f"{out} holds results of another seed or exercise list: "
                                "use another --out, or --fresh to regrade everything")
+    limits = limits or sandbox.Limits(wall=timeout, cpu=timeout)
+    batch["cases"] = "public only" if public_only else "public and hidden"
+    batch["isolation"] = {"landlock_abi": plan["kernel"]["landlock"] if plan["landlock"] else 0,
+                          "seccomp": plan["seccomp"], "uid_switch": os.geteuid() == 0,
+                          "audit_hook": True, "limits": limits.as_dict(),
+                          "weak": plan["weak"], "required": plan["require"]}
     atomic_write(bpath, json.dumps(batch))
     todo = [s for s in subs if fresh or not (out / s.name / "results.json").is_file()]
     started, started_at = time.monotonic(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -270,41 +489,54 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
         progress(len(subs) - len(todo), len(subs))
     if len(todo) < len(subs):
         log(f"resuming: {len(subs) - len(todo)} submission(s) already graded")
-    limits = limits or sandbox.Limits(wall=timeout, cpu=timeout)
-    prep = prepare(seed, names)
-    server_cases = {n: prep[n]["server"] for n in names}
-    # what a child may not read: the course, the results, every submission's folder
+    if public_only:
+        log(f"grading the {PUBLIC_ONLY}")
+    prep = prepare(seed, names, public_only)
+    server_cases = {w: {n: prep[n]["server"][w] for n in names if prep[n]["phases"][w]}
+                    for w in ("public", "hidden")}
+    # what a child may not read: the course, the results, every submission's folder, the secret
     deny = sorted(d for d in {str(sandbox.PROJECT), str(out.resolve())} |
-                  {str(s.path.resolve().parent) for s in subs} if d != "/")
-    scores = {}
+                  {str(s.path.resolve().parent) for s in subs} | set(secret_files) if d != "/")
+    wall_job = {k: plan[k] for k in ("landlock", "seccomp", "require")}
+    scores, seen = {}, []
     q = queue.Queue()
     for s in todo:
         q.put(s)
     lock = threading.Lock()
 
     def worker(slot):
-        server = sandbox.ForkServer(server_cases, slot, deny)
+        servers = {w: sandbox.ForkServer(c, slot, deny, wall_job)
+                   for w, c in server_cases.items() if c}
         try:
+            for server in servers.values():       # both start at once; run() restarts a dead one
+                server.launch()
+            for server in servers.values():
+                try:
+                    server.wait_ready()
+                except sandbox.ServerDied:
+                    pass
             while True:
                 try:
                     sub = q.get_nowait()
                 except queue.Empty:
                     return
                 try:
-                    doc = grade_one(server, slot, sub, prep, names, limits)
+                    doc = grade_one(servers, slot, sub, prep, names, limits, plan, public_only)
                 except Exception as e:  # noqa: BLE001 - never lose the batch
-                    doc = failure_json(sub.name, f"{type(e).__name__}: {e}")
+                    doc = failure_json(sub.name, f"{type(e).__name__}: {e}", public_only=public_only)
                 d = out / sub.name
                 d.mkdir(exist_ok=True)
                 atomic_write(d / "results.json", json.dumps(doc, indent=1, ensure_ascii=False))
                 with lock:
                     scores[sub.name] = doc["score"]
+                    seen.append((doc.get("extra_data") or {}).get("isolation"))
                     log(f"{sub.name}: {doc['score']}/{sum(t['max_score'] for t in doc['tests'])}")
                     if progress is not None:
                         progress(len(subs) - len(todo) + len(scores), len(subs))
         finally:
-            server.close()
-            server.release_uid()
+            for server in servers.values():
+                server.close()
+                server.release_uid()
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(min(jobs, len(todo)))]
     for t in threads:
@@ -316,32 +548,69 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
         batch["last_run"] = {"started": started_at, "graded": len(todo), "jobs": jobs,
                              "elapsed_s": round(time.monotonic() - started, 3)}
         atomic_write(bpath, json.dumps(batch))
+    if seen:
+        weakest = min((i for i in seen if i), default=None,
+                      key=lambda i: (i.get("landlock_abi") or 0, bool(i.get("seccomp"))))
+        batch["isolation_seen"] = weakest
+        atomic_write(bpath, json.dumps(batch))
+        log(describe_isolation(weakest))
     return scores
 
 
-def grade_one(server, slot, sub, prep, names, limits):
-    """The results.json document of one submission (never raises for a learner's doing)."""
-    t0 = time.monotonic()
-    reply = None
-    for attempt in range(2):
+def _run_phase(server, sub, exercises, limits):
+    """(reply, results folder) of one fork server on one submission; the caller removes the
+    folder. The server is restarted and the run retried once if it dies."""
+    err = None
+    for _ in range(2):
         scratch, safe = server.make_scratch()
         try:
-            reply = server.run([list(f) for f in sub.files], names, scratch, limits, safe)
-            results = [judge_exercise(prep[n], reply["status"].get(n), safe) for n in names]
-            problems = list(reply.get("problems", []))
-            try:
-                load = json.loads((safe / "_load.json").read_text(encoding="utf-8")[:1 << 20])
-                problems = [str(p)[:300] for p in load.get("problems", [])][:50] + problems
-            except (OSError, ValueError, AttributeError):
-                pass
-            if not sub.files:
-                problems.insert(0, "no .py or .ipynb file in the submission")
-            return gradescope_json(sub.name, results, problems, reply.get("output", ""),
-                                   time.monotonic() - t0)
+            return server.run([list(f) for f in sub.files], exercises, scratch, limits, safe), safe
         except sandbox.ServerDied as e:
             err = str(e)
+            shutil.rmtree(safe, ignore_errors=True)
         finally:
             server.kill_leftovers()
             shutil.rmtree(scratch, ignore_errors=True)
+    raise sandbox.ServerDied(err)
+
+
+def grade_one(servers, slot, sub, prep, names, limits, plan=None, public_only=False):
+    """The results.json document of one submission (never raises for a learner's doing).
+
+    servers: {"public": ForkServer, "hidden": ForkServer}: the hidden one only if there
+    are hidden cases; each runs the submission on its own cases, in a child of its own."""
+    plan = plan or {}
+    t0 = time.monotonic()
+    replies, folders = {}, []
+    try:
+        for which, server in servers.items():
+            exs = [n for n in names if prep[n]["phases"][which]]
+            if not exs:
+                continue
+            try:
+                reply, safe = _run_phase(server, sub, exs, limits)
+            except sandbox.ServerDied as e:
+                return failure_json(sub.name, f"the sandbox failed twice ({e})",
+                                    public_only=public_only)
+            folders.append(safe)
+            replies[which] = (reply, safe)
+        results = []
+        for n in names:
+            phases = {w: (r["status"].get(n), safe) for w, (r, safe) in replies.items()
+                      if prep[n]["phases"][w]}
+            results.append(judge_exercise(prep[n], phases))
+        reply, safe = replies.get("public", ({}, None))
+        problems = list(reply.get("problems", []))
+        try:
+            load = json.loads((safe / "_load.json").read_text(encoding="utf-8")[:1 << 20])
+            problems = [str(p)[:300] for p in load.get("problems", [])][:50] + problems
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass
+        if not sub.files:
+            problems.insert(0, "no .py or .ipynb file in the submission")
+        iso = isolation_report([r for r, _ in replies.values()], plan, limits)
+        return gradescope_json(sub.name, results, problems, reply.get("output", ""),
+                               time.monotonic() - t0, isolation=iso, public_only=public_only)
+    finally:
+        for safe in folders:
             shutil.rmtree(safe, ignore_errors=True)
-    return failure_json(sub.name, f"the sandbox failed twice ({err})")
