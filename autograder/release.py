@@ -1,7 +1,11 @@
 """`release SRC --out DIR`: the student edition of every notebook in SRC.
 
 Per notebook: each solution block becomes stubs (signature and docstring kept, the body
-`raise NotImplementedError("<the cell's # HINT: line>")`); every output and execution count
+`raise NotImplementedError(...)` pointing to `hint("name")`, autograder/hints.py; the cell's
+`# HINT:` line for a name without hints), except the helpers of `hints.GIVEN`, which the learner
+is not asked to write and which stay in full; a markdown cell tagged `hints` (the book's
+dropdowns) becomes a pointer to `hint(...)`; an answer line `Q2_1 = (64, 64)  # ANSWER` becomes
+`Q2_1 = None  # your answer: ...` (autograder/questions.py); every output and execution count
 is cleared; cell metadata keeps only its tags (minus `hide-input` on solution cells); code
 cells lose their attachments, markdown cells keep only attachments their text uses; notebook
 metadata keeps only kernelspec and language_info. Then every line of every solution body is
@@ -21,7 +25,9 @@ import ast
 import json
 import pathlib
 
-from . import notebook
+import re
+
+from . import hints, notebook, questions
 
 KEEP_NB_METADATA = ("kernelspec", "language_info")
 LEARNER_MODULES = ("data", "vgg", "transfer")  # solutions/<name>.py shipped to learners
@@ -51,15 +57,21 @@ def release_notebook(nb, where="notebook"):
         if spans and ctype != "code":
             raise notebook.MarkerError(f"{here}: solution markers in a {ctype} cell")
         if spans:
-            msg = notebook.hint(src)
+            fallback = notebook.hint(src)
 
             def stub(block, _src):
-                secrets.extend(notebook.solution_bodies(block))
-                return notebook.stub_block(block, msg)
+                text, body = stub_solution(block, fallback)
+                secrets.extend(body)
+                return text
             text = notebook.rewrite_blocks(src, stub, here)
             text = "\n".join(ln for ln in text.split("\n")
-                             if ln.strip() not in (notebook.BEGIN, notebook.END))
+                             if ln.strip() not in (notebook.BEGIN, notebook.END)
+                             and not ln.strip().startswith(notebook.HINT))
             notebook.set_source(cell, text)
+        if ctype == "code" and questions.ANSWER_MARK in src:
+            notebook.set_source(cell, blank_answers(notebook.cell_source(cell), here))
+        if hints.is_hints_cell(cell):
+            notebook.set_source(cell, hints.student_text(hints.cell_names(src)))
         tags = [t for t in cell.get("metadata", {}).get("tags", [])
                 if not (spans and t in ("hide-input", "hide-cell", "remove-input"))]
         cell["metadata"] = {"tags": tags} if tags else {}
@@ -74,6 +86,45 @@ def release_notebook(nb, where="notebook"):
                 cell.pop("attachments")
     nb["metadata"] = {k: v for k, v in nb.get("metadata", {}).items() if k in KEEP_NB_METADATA}
     return nb, secrets
+
+
+def stub_solution(code, fallback):
+    """(student text, secret body lines) of one solution block: every def/class is stubbed
+    (its stub raises `hints.stub_message(name)`, or `fallback` for a name without hints),
+    except the helpers of `hints.GIVEN`, kept in full."""
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    out, secrets = [], []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if out:
+            out += ["", ""]
+        start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
+        if node.name in hints.GIVEN:
+            out += lines[start:node.end_lineno]
+            continue
+        notebook._stub_node(node, lines, hints.stub_message(node.name) or fallback, out)
+        secrets += notebook.solution_bodies("\n".join(lines[start:node.end_lineno]))
+    return "\n".join(out), secrets
+
+
+ANSWER_LINE = re.compile(r"^(\s*)(Q\d+_\d+)\s*=\s*(.*?)\s*" + re.escape(questions.ANSWER_MARK) + r"\s*$")
+
+
+def blank_answers(src, where="cell"):
+    """`Q2_1 = (64, 64)  # ANSWER` -> `Q2_1 = None  # your answer: a tuple of ints, ...`."""
+    out = []
+    for i, line in enumerate(src.split("\n")):
+        if questions.ANSWER_MARK in line:
+            m = ANSWER_LINE.match(line)
+            qid = m and m.group(2).replace("_", ".")
+            if not m or qid not in questions.BY_ID:
+                raise ValueError(f"{where}, line {i + 1}: {questions.ANSWER_MARK!r} must end a line "
+                                 "`QN_M = <answer>` of a question in autograder/questions.py")
+            line = f"{m.group(1)}{m.group(2)} = None  # your answer: {questions.BY_ID[qid].form}"
+        out.append(line)
+    return "\n".join(out)
 
 
 def _strings(obj, out):
@@ -107,6 +158,9 @@ def check_no_leak(nb, secrets, where):
     found = leaks(nb, secrets)
     if found:
         raise LeakError(f"{where}: solution text survived the release: {found[0][:80]!r}")
+    answers = [s for s in _strings(nb, []) if questions.ANSWER_MARK in s]
+    if answers:
+        raise LeakError(f"{where}: an answer line survived the release: {answers[0][:80]!r}")
 
 
 def _imported_modules(src):

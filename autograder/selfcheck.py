@@ -1,13 +1,14 @@
 """The learner's self-check: `check("gram", gram)` under each exercise of a notebook.
 
 It runs the *public* cases of the exercise on the learner's function, in this process, and
-prints one line per case group and a summary. Hidden cases run only at grading. The printed
+prints one line per case group and a summary. `check("Q2.1", Q2_1)` checks the answer of a
+question of understanding instead (autograder/questions.py): one line, with the explanation. Hidden cases run only at grading. The printed
 text is deterministic (no timings, no addresses), because nbval compares notebook outputs.
 """
 import sys
 from dataclasses import dataclass, field
 
-from . import _harness, answers, engine, registry
+from . import _harness, answers, engine, questions, registry
 
 PASS, FAIL = "✔", "✘"
 
@@ -136,7 +137,10 @@ def check(name, fn, *, answers_dir=None, quiet=False):
     >>> check("gram", gram)          # in the cell under the exercise
     ✔ gram · worked examples: 2/2 [rtol=1e-06, atol=1e-08]
     ...
+    >>> check("Q2.2", Q2_2)          # a question of understanding: one line (autograder.questions)
     """
+    if name in questions.BY_ID:
+        return questions.check(name, fn, quiet=quiet)
     ex = registry.get(name)
     if fn is None or not callable(fn):
         result = engine.finish(ex, [], f"expected a function or class, got {type(fn).__name__}")

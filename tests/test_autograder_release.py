@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from autograder import grade as grading
-from autograder import notebook, registry, release, sandbox
+from autograder import hints, notebook, registry, release, sandbox
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIXBOOK = ROOT / "tests" / "fixtures" / "submissions" / "book"
@@ -51,10 +51,21 @@ def test_stubs_keep_signature_docstring_and_hint(released):
     src = [notebook.cell_source(c) for c in nb["cells"]]
     stub = next(s for s in src if "def inner(a, b):" in s)
     assert '"""Inner (dot) product' in stub
-    assert "raise NotImplementedError('multiply elementwise, then sum')" in stub
+    # an exercise with hints (autograder/hints.py): the stub points to hint("inner")
+    assert f"raise NotImplementedError({hints.stub_message('inner')!r})" in stub
+    assert "hint('inner')" in hints.stub_message("inner")
     assert "# BEGIN SOLUTION" not in stub and "# END SOLUTION" not in stub
+    assert "# HINT:" not in stub and "multiply elementwise" not in stub   # the one-line recipe goes
     other = next(s for s in src if "def cosine_similarity(a, b):" in s)
-    assert f"raise NotImplementedError({notebook.DEFAULT_HINT!r})" in other   # no HINT line
+    assert f"raise NotImplementedError({hints.stub_message('cosine_similarity')!r})" in other
+
+
+def test_a_name_without_hints_falls_back_to_the_cells_hint_line():
+    text, secrets = release.stub_solution("def f(x):\n    y = x + 1\n    return y\n", "add one")
+    assert "raise NotImplementedError('add one')" in text and secrets == ["y = x + 1", "return y"]
+    given = "def _pair(v, name):\n    return v, v\n"
+    text, secrets = release.stub_solution(given, "x")
+    assert text == given.rstrip("\n") and secrets == []          # a given helper stays whole
 
 
 def test_nothing_of_a_solution_survives(released):
@@ -134,7 +145,7 @@ def test_released_self_check_works_without_solutions(released, tmp_path):
     # the untouched student edition: each self-check says "not implemented"
     r = run_as_learner(learner_script({"cells": nb["cells"][:8]}), work)
     assert r.returncode == 0, r.stderr
-    assert "✘ inner: not implemented yet: multiply elementwise, then sum" in r.stdout
+    assert f"✘ inner: not implemented yet: {hints.stub_message('inner')}" in r.stdout
     # the learner fills in the stubs (here: the reference source): the checks pass
     import inspect
     import importlib
@@ -300,6 +311,9 @@ def test_released_chapter_runs_for_a_learner_who_solved_it(released_book, chapte
     assert len(student["cells"]) == len(book_cells)
     for mine, ref in zip(student["cells"], book_cells):
         if "NotImplementedError" in notebook.cell_source(mine) and "# BEGIN SOLUTION" in notebook.cell_source(ref):
+            notebook.set_source(mine, notebook.cell_source(ref))
+        if "# ANSWER" in notebook.cell_source(ref):            # and answers every question
+            assert "# ANSWER" not in notebook.cell_source(mine)
             notebook.set_source(mine, notebook.cell_source(ref))
     env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_ANSWERS", "PYTHONPATH")}
     r = subprocess.run([sys.executable, "-c", LEARNER_PRELUDE + learner_script(student)], cwd=work,
