@@ -44,7 +44,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_THRESHOLD = 0.75     # aggregate similarity from which a pair is listed
 MIN_TOKENS = 150             # pairs sharing less normalised code than this are not scored
 SHINGLE = 5                  # length of the token n-grams compared
-MAX_PAIRS_SHOWN = 50
+MAX_PAIRS_SHOWN = 50          # pairs on the page, with their code (report.json too)
+MAX_PAIRS_STORED = 2000       # pairs in report.json (the rest are counted)
 
 # The book: chapter number → page (_build/html/book/<page>.html). An exercise links to its own
 # heading ("Exercise 11: `conv2d_im2col`", numbered in registry order); a misconception to the
@@ -519,7 +520,11 @@ def compare(fa, fb, names):
         if not a or not b:
             continue
         identical = a["tree"] == b["tree"]
-        s = 1.0 if identical else len(a["grams"] & b["grams"]) / len(a["grams"] | b["grams"])
+        if identical:
+            s = 1.0
+        else:
+            common = len(a["grams"] & b["grams"])
+            s = common / (len(a["grams"]) + len(b["grams"]) - common)
         w = min(a["size"], b["size"])
         rows.append((n, s, identical))
         num += w * s
@@ -557,6 +562,12 @@ def similarity(submissions, names, threshold=DEFAULT_THRESHOLD, only=None):
                          for n, s, same in sorted(rows, key=lambda r: (-r[1], r[0]))]
                 pairs.append({"a": a, "b": b, "score": score, "functions": funcs})
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
+    total = len(pairs)
+    pairs = pairs[:MAX_PAIRS_STORED]
+    for p in pairs[MAX_PAIRS_SHOWN:]:          # report.json stays small: code for the shown only
+        for f in p["functions"]:
+            f.pop("a")
+            f.pop("b")
     like_ref = []
     for a in order:
         score, rows = compare(fps[a], ref, names)
@@ -565,7 +576,7 @@ def similarity(submissions, names, threshold=DEFAULT_THRESHOLD, only=None):
                              "identical": sorted(n for n, _, same in rows if same)})
     like_ref.sort(key=lambda r: (-r["score"], r["submission"]))
     return {"threshold": threshold, "computed": True, "submissions": order, "matrix": matrix,
-            "pairs": pairs, "like_reference": like_ref,
+            "pairs": pairs, "pairs_total": total, "like_reference": like_ref,
             "functions": {a: sorted(fps[a]) for a in order},
             "seconds": round(time.monotonic() - t0, 3),
             "method": (f"graded functions parsed (never run), identifiers renamed, constants "
@@ -774,7 +785,7 @@ def render_html(data, figs):
         f'<div class="card"><b>{sc["median"]:.1f}</b><span>median (quartiles '
         f'{sc["q1"]:.1f} – {sc["q3"]:.1f})</span></div>'
         f'<div class="card"><b>{n_inc}</b><span>submissions with an incident</span></div>'
-        f'<div class="card"><b>{len(sim["pairs"]) if sim.get("computed") else "–"}</b>'
+        f'<div class="card"><b>{sim["pairs_total"] if sim.get("computed") else "–"}</b>'
         f'<span>similar pairs (≥ {sim["threshold"]:g})</span></div>'
         f'<div class="card"><b>{_secs(batch.get("elapsed_s"))}</b><span>last grading run</span></div>'
         '</div>')
@@ -895,7 +906,7 @@ def render_html(data, figs):
     else:
         add(f'<p>Method: {_e(sim["method"])}. Threshold <b>{sim["threshold"]:g}</b> '
             f'(change it with <code>--threshold</code>); {len(sim["submissions"])} submissions, '
-            f'{len(sim["pairs"])} pair(s) at or above it; computed in {sim["seconds"]:.2f} s.</p>')
+            f'{sim["pairs_total"]} pair(s) at or above it; computed in {sim["seconds"]:.2f} s.</p>')
         add(_img(figs, "similarity"))
         if sim["pairs"]:
             add('<table id="similar-pairs"><tr><th class="n">#</th><th>submission</th>'
@@ -909,9 +920,9 @@ def render_html(data, figs):
                     f'{": " + _e(", ".join(same[:8])) if same else ""}'
                     f'{" …" if len(same) > 8 else ""}</td></tr>')
             add('</table>')
-            if len(sim["pairs"]) > MAX_PAIRS_SHOWN:
-                add(f'<p class="meta">{len(sim["pairs"]) - MAX_PAIRS_SHOWN} more pair(s) in '
-                    'report.json.</p>')
+            if sim["pairs_total"] > MAX_PAIRS_SHOWN:
+                add(f'<p class="meta">{sim["pairs_total"] - MAX_PAIRS_SHOWN} more pair(s): '
+                    f'the first {MAX_PAIRS_STORED} in report.json, their scores in the matrix.</p>')
             for i, p in enumerate(sim["pairs"][:MAX_PAIRS_SHOWN], 1):
                 add(f'<details{" open" if i == 1 else ""}><summary>#{i} {_e(p["a"])} and '
                     f'{_e(p["b"])}: {p["score"]:.2f}</summary>')
