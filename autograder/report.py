@@ -990,8 +990,15 @@ class Progress:
             self.start, self.first, self.total = now, done, total
             if self.tty:
                 from tqdm import tqdm
+                try:
+                    cols = os.get_terminal_size(self.stream.fileno()).columns
+                except (AttributeError, OSError, ValueError):
+                    cols = 0
+                # a terminal that reports no width (some ptys) would get an empty bar
                 self.bar = tqdm(total=total, initial=done, unit="submission", file=self.stream,
-                                dynamic_ncols=True, smoothing=0.1)
+                                dynamic_ncols=cols > 0, ncols=None if cols > 0 else 100,
+                                nrows=None if cols > 0 else 20,
+                                smoothing=0.1)
             elif done:
                 self._line(f"grading: {done}/{total} already graded")
             self.last = done
