@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import engine, registry, sandbox
+from . import engine, questions, registry, sandbox
 from .compare import compare, compare_grads
 from .selfcheck import format_lines
 
@@ -609,8 +609,11 @@ def grade_one(servers, slot, sub, prep, names, limits, plan=None, public_only=Fa
         if not sub.files:
             problems.insert(0, "no .py or .ipynb file in the submission")
         iso = isolation_report([r for r, _ in replies.values()], plan, limits)
-        return gradescope_json(sub.name, results, problems, reply.get("output", ""),
-                               time.monotonic() - t0, isolation=iso, public_only=public_only)
+        doc = gradescope_json(sub.name, results, problems, reply.get("output", ""),
+                              time.monotonic() - t0, isolation=iso, public_only=public_only)
+        if set(names) == set(registry.BY_NAME):   # questions of understanding: parsed here, never run
+            questions.add_to_results(doc, sub.files)
+        return doc
     finally:
         for safe in folders:
             shutil.rmtree(safe, ignore_errors=True)

@@ -309,7 +309,9 @@ def _chapter_of(label):
 
 def grade_files(files, max_bytes=20 << 20):
     """One Gradescope test per chapter with questions, from a submission's files
-    [(label, path, chapter or None)]. A chapter's answers come from its own file first."""
+    [(label, path, chapter or None)]. A chapter's answers come from its own file first. A
+    chapter whose answer variables appear in no file (a submission that is not made from the
+    course's notebooks, whose answer cells read `Q2_1 = None` until answered) gets no group."""
     per_file = []
     for label, path, chapter in files:
         try:
@@ -326,6 +328,8 @@ def grade_files(files, max_bytes=20 << 20):
         qs = [q for q in QUESTIONS if q.chapter == ch]
         own = [a for c, a in per_file if c == ch]
         others = [a for c, a in per_file if c != ch]
+        if not any(q.var in a for q in qs for a in own + others):
+            continue
         lines, score = [], 0
         for q in qs:
             value = next((a[q.var] for a in own + others if q.var in a), None)
@@ -345,6 +349,10 @@ def add_to_results(doc, files):
     tests = grade_files(files)
     doc["tests"] = list(doc.get("tests", [])) + tests
     doc["score"] = doc.get("score", 0) + sum(t["score"] for t in tests)
+    if tests:
+        got, of = sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+        doc["output"] = (doc.get("output", "") + f"\nQuestions of understanding: {got}/{of} points, "
+                         "included in the score (one group per chapter).").lstrip("\n")
     return doc
 
 

@@ -111,7 +111,10 @@ def test_grade_files_scores_each_chapter_from_its_own_file_first(tmp_path):
     assert tests[questions.group_name(1)]["score"] == 1        # Q1.2 from the other file
     doc = questions.add_to_results({"score": 5, "tests": [{"name": "x", "score": 5, "max_score": 5}]}, files)
     assert doc["score"] == 5 + sum(t["score"] for t in tests.values())
-    assert len(doc["tests"]) == 1 + len(questions.chapters())
+    assert len(doc["tests"]) == 1 + 2                          # chapters 1 and 2 were answered
+    assert "Questions of understanding: " in doc["output"]
+    (tmp_path / "03_conv.py").write_text("def toeplitz_1d(h, n):\n    pass\n")   # no question cells
+    assert questions.grade_files([("03_conv.py", str(tmp_path / "03_conv.py"), 3)]) == []
 
 
 def test_release_blanks_the_answers(tmp_path):
@@ -129,3 +132,23 @@ def test_release_blanks_the_answers(tmp_path):
     bad = "Q9_9 = 1  # ANSWER"
     with pytest.raises(ValueError, match="must end a line"):
         release.blank_answers(bad)
+
+
+def test_grade_adds_the_question_groups_to_results_json(tmp_path):
+    """The hook in grade.py: a chapter notebook graded with every exercise gets its question group."""
+    from autograder import grade as grading, sandbox
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    book1 = chapter_notebook(1)
+    (subs / book1.name).write_bytes(book1.read_bytes())
+    release.release(book1, tmp_path / "rel", answers=False, helpers=False)
+    (subs / "student.ipynb").write_bytes((tmp_path / "rel" / book1.name).read_bytes())
+    out = tmp_path / "out"
+    grading.grade([str(p) for p in sorted(subs.iterdir())], out, jobs=1, seed=1,
+                  limits=sandbox.Limits(wall=5, cpu=5), log=lambda *a: None)
+    for name, expected in ((book1.stem, 3), ("student", 0)):
+        doc = json.loads((out / name / "results.json").read_text())
+        group = next(t for t in doc["tests"] if t["name"] == questions.group_name(1))
+        assert (group["score"], group["max_score"]) == (expected, 3), group["output"]
+        assert doc["score"] == sum(t["score"] for t in doc["tests"])
+    assert "not answered yet" in group["output"]
