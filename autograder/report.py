@@ -692,14 +692,15 @@ def _plots(data):
             ax.set_yticks(range(k), sim["submissions"], fontsize=7)
         else:
             ax.set_xlabel("submissions (sorted by name)")
-        for i, j in ((i, j) for i in range(k) for j in range(k) if i < j):
+        for i, j in ((i, j) for i in range(k) for j in range(k) if i < j and k <= 40):
             if m[i, j] >= sim["threshold"]:
                 ax.add_patch(matplotlib.patches.Rectangle((j - .5, i - .5), 1, 1, fill=False,
                                                           edgecolor="#e45756", linewidth=1.5))
         cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
         cb.set_label("similarity of the graded functions")
-        ax.set_title(f"Pairwise similarity (red: ≥ {sim['threshold']:g}; white: too little "
-                     "code to compare)", fontsize=9)
+        ax.set_title(f"Pairwise similarity (red: ≥ {sim['threshold']:g}; white: too little code "
+                     "to compare)" if k <= 40 else
+                     "Pairwise similarity (white: too little code to compare)", fontsize=9)
         png(fig, "similarity", "matrix of pairwise similarity")
     return figs
 

@@ -293,7 +293,7 @@ def test_learner_code_is_escaped(tmp_path):
 
 
 @needs_chromium
-def test_page_in_chromium(batch, tmp_path):
+def test_page_in_chromium(batch):
     from playwright.sync_api import sync_playwright
     totals = [float(r["total"]) for r in batch["csv"]]
     seen = {"console": [], "pageerror": [], "requests": []}
@@ -319,7 +319,9 @@ def test_page_in_chromium(batch, tmp_path):
             pairs = page.evaluate("""() => [...document.querySelectorAll('#similar-pairs tr[data-a]')]
                 .map(r => [r.dataset.a, r.dataset.b])""")
             width = page.evaluate("() => document.documentElement.scrollWidth")
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+            shots = ROOT / "_build" / "screenshots"      # as tests/test_browser.py does
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "report.png"), full_page=True)
         finally:
             browser.close()
     assert seen["console"] == [] and seen["pageerror"] == []
