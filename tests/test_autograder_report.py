@@ -246,6 +246,14 @@ def test_stubs_and_skipped_statements_are_not_compared(tmp_path):
     assert report.fingerprints([("stub.py", str(p), None)]) == {}
 
 
+def test_a_deeply_nested_function_is_skipped_not_fatal(tmp_path):
+    deep = tmp_path / "deep.py"
+    deep.write_text("def inner(a, b):\n    return " + "+".join(["a"] * 1500) + "\n\n"
+                    "def gram(v):\n    return v @ v.T\n", encoding="utf-8")
+    fps = report.fingerprints([("deep.py", str(deep), None)])
+    assert list(fps) == ["gram"]
+
+
 def test_a_folder_submission_uses_the_chapter_file_first(tmp_path):
     folder = tmp_path / "learner"
     folder.mkdir()
