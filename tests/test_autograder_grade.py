@@ -22,6 +22,10 @@ MODULES = ["inner", "gram", "toeplitz", "correlation", "vq", "style"]
 ESCAPE = pathlib.Path("/tmp/autograder_fixture_escape.txt")
 NAMES = [ex.name for ex in registry.EXERCISES]
 MAX = {ex.name: ex.max_points for ex in registry.EXERCISES}
+# the corpus grades as before where the kernel lacks the wall (tests/test_autograder_wall.py
+# skips there, saying why); where it has it, the wall is required, as for an instructor
+_KERNEL = sandbox.isolation_available()
+WEAK = not (_KERNEL["landlock"] and _KERNEL["seccomp"])
 
 
 def good_source():
@@ -73,7 +77,8 @@ def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     limits = sandbox.Limits(wall=3.0, cpu=3.0, load=3.0)
     paths = sorted(str(p) for p in subs.iterdir())
-    grading.grade(paths, out, jobs=2, seed=12345, limits=limits, log=lambda *a: None)
+    grading.grade(paths, out, jobs=2, seed=12345, limits=limits, log=lambda *a: None,
+                  allow_weak_isolation=WEAK)
     docs = {d.name: json.loads((d / "results.json").read_text()) for d in out.iterdir() if d.is_dir()}
     return out, docs, expect, paths
 
@@ -319,7 +324,7 @@ def test_a_batch_killed_halfway_resumes_and_loses_nothing(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder", "grade", *sorted(map(str, subs.iterdir())),
            "--out", str(out), "--jobs", "1", "--exercise", "inner",
-           "--exercise", "gram", "--exercise", "vq"]
+           "--exercise", "gram", "--exercise", "vq"] + (["--allow-weak-isolation"] if WEAK else [])
     env = dict(os.environ, AUTOGRADER_SEED="3")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True, cwd=ROOT, env=env)

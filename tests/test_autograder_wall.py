@@ -201,6 +201,21 @@ def judge(prep, status, safe):
 
 
 # ----------------------------------------------------------------------------- no kernel needed
+def test_the_fork_server_is_started_without_the_secret(monkeypatch):
+    """$AUTOGRADER_SEED stays in the grader: the fork servers' environment is scrubbed (and the
+    seed is not on any command line), so not even the server's own /proc entry holds it."""
+    monkeypatch.setenv("AUTOGRADER_SEED", SECRET)
+    prep = grading.prepare(None, ["inner"], public_only=True)
+    server = sandbox.ForkServer({"inner": prep["inner"]["server"]["public"]}).start()
+    try:
+        environ = pathlib.Path(f"/proc/{server.proc.pid}/environ").read_bytes()
+        cmdline = pathlib.Path(f"/proc/{server.proc.pid}/cmdline").read_bytes()
+        assert b"AUTOGRADER_SEED" not in environ and SECRET.encode() not in environ + cmdline
+    finally:
+        server.close()
+        server.release_uid()
+
+
 def test_without_the_kernels_wall_hidden_cases_are_refused_unless_allowed(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "isolation_available", lambda: {
         "landlock": 0, "seccomp": False, "missing": ["the kernel has no Landlock (ENOSYS)"]})
