@@ -231,6 +231,9 @@ LEARNER_README = """# Your course folder
 - `0N_*.ipynb`: the chapter notebooks. Each exercise is a cell to complete (it raises
   `NotImplementedError` until you do) and a self-check cell under it, `check("name", name)`,
   which runs the public test cases on your function. Hidden cases run when your work is graded.
+  Stuck? `hint("name")` prints the next hint for an exercise (not counted in your grade).
+- Questions of understanding: set `Q2_1 = ...` in its cell before running the cell after it;
+  `check("Q2.1", Q2_1)` says whether your answer is right, and why. They are graded too.
 - `python -m autograder check 02_gram_matrices.ipynb`: the same self-checks for a whole
   notebook, from a terminal (exit status 0 when every exercise passes).
 - `solutions/`: only the helpers the chapters use (sample images, the VGG-19 feature extractor,

@@ -171,6 +171,21 @@ def test_solution_cells_are_hidden_in_the_book(path):
                       "the HTML book would show the solution")
 
 
+HEAT_MAP = re.compile(r"\.imshow\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\bcmap=")   # imshow(..., cmap=...)
+# chapters whose figures follow the rule below (chapter 6 is being rewritten; add it when it complies)
+FIGURE_RULE_CHAPTERS = [p for p in NOTEBOOKS if p.name[:2] in ("01", "02", "03", "04", "05")]
+
+
+@pytest.mark.parametrize("path", FIGURE_RULE_CHAPTERS, ids=[p.name for p in FIGURE_RULE_CHAPTERS])
+def test_every_heat_map_has_a_colour_bar(path):
+    """A cell that draws an array with a colour map (imshow with cmap=) also draws a colour bar:
+    a heat map without one cannot be read. (Images drawn in their own colours need none.)"""
+    nb = _load(path)
+    bare = [i + 1 for i, cell in _code_cells(nb)
+            if HEAT_MAP.search(_source(cell)) and ".colorbar(" not in _source(cell)]
+    assert not bare, f"{path.name}: cells {bare} draw a heat map without a colour bar"
+
+
 def test_toc_is_jb_book():
     toc = read_toc()
     assert toc.get("format") == "jb-book"
