@@ -41,3 +41,62 @@ def total_variation(image):
     if image.ndim != 4:
         raise ValueError(f"total_variation: image must be (B, C, H, W), got shape {tuple(image.shape)}")
     return ((image[..., 1:, :] - image[..., :-1, :]) ** 2).sum() + ((image[..., :, 1:] - image[..., :, :-1]) ** 2).sum()
+
+
+def gatys_loop(net, content, style, content_layers=("conv4_2",),
+               style_layers=("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
+               alpha=1.0, beta=1e3, tv_weight=0.0, steps=100, x0=None, callback=None):
+    """x* = argmin_x α L_content(x, p) + β L_style(x, a) + λ_TV TV(x), over the pixels of x only.
+
+    net: a fixed feature network, net(image) -> {layer name: (1, C, H, W) features}.
+    content p, style a: (1, 3, H, W) tensors in [0, 1]; x0: the starting image (default: p).
+    The targets P (content) and A = Gram matrices (style, w_l = 1/L) are computed once. L-BFGS
+    (strong Wolfe) runs until `steps` loss evaluations are spent (its last line search may add a
+    few); each evaluation first clamps x to [0, 1]. callback(total) after each evaluation.
+    Returns (x, history): x (1, 3, H, W) in [0, 1], detached; history {"total", "content",
+    "style", "tv"}: the unweighted terms and the weighted total at each evaluation, then once
+    more for the returned x.
+    """
+    with torch.no_grad():                                    # the targets, computed once
+        P = [net(content)[n] for n in content_layers]
+        style_features = net(style)
+        A = [gram_matrix(style_features[n][0], normalize=False) for n in style_layers]
+    weights = [1.0 / max(1, len(style_layers))] * len(style_layers)
+    x = (content if x0 is None else x0).detach().clone(memory_format=torch.contiguous_format)
+    x.requires_grad_(True)                                   # the only parameter
+    history = {"total": [], "content": [], "style": [], "tv": []}
+
+    def objective():
+        F = net(x)
+        l_content = sum(content_loss(F[n], t) for n, t in zip(content_layers, P)) if P else x.new_zeros(())
+        l_style = style_loss([F[n] for n in style_layers], A, weights) if A else x.new_zeros(())
+        l_tv = total_variation(x)
+        total = alpha * l_content + beta * l_style + tv_weight * l_tv
+        for key, value in zip(history, (total, l_content, l_style, l_tv)):
+            history[key].append(float(value.detach()))
+        return total
+
+    optimizer = torch.optim.LBFGS([x], max_iter=steps, max_eval=steps, history_size=50,
+                                  line_search_fn="strong_wolfe", tolerance_grad=0.0,
+                                  tolerance_change=0.0)
+
+    def closure():
+        optimizer.zero_grad()
+        with torch.no_grad():
+            x.clamp_(0, 1)                                   # evaluate inside the image range
+        total = objective()
+        total.backward()
+        if callback is not None:
+            callback(history["total"][-1])
+        return total
+
+    while len(history["total"]) < steps:
+        done = len(history["total"])
+        optimizer.param_groups[0]["max_eval"] = steps - done
+        optimizer.step(closure)
+        if len(history["total"]) == done:                     # converged: nothing left to do
+            break
+    with torch.no_grad():
+        x.clamp_(0, 1)
+        objective()                                          # the loss of the returned image
+    return x.detach(), history
