@@ -98,6 +98,27 @@ os.unlink(CFG["cases_json"])
 os.unlink(CFG["cases_npz"])
 os.unlink(sys.argv[1])
 
+# the feature networks of call-kind "network" cases (exercise 24), built once here from
+# solutions/vgg.py (loaded by path: the weights' checksum is verified before any learner code)
+_network_cases = [(tree["args"], tree["kwargs"]) for ex in SPEC.values()
+                  for tree, _ in ex["cases"] if tree.get("call") == "network"]
+if _network_cases and CFG.get("vgg"):
+    harness.NETWORK_FACTORY = _load_by_path("_ag_vgg", CFG["vgg"]).FeatureExtractor
+    for _args, _kwargs in _network_cases:
+        _kw = harness.decode(_kwargs, {})
+        harness.network(harness.decode(_args["items"][0], {}),
+                        list(_kw.get("content_layers", [])) + list(_kw.get("style_layers", [])))
+    # warm up what a loop imports lazily (a walled-in child cannot read the modules' files)
+    _x = torch.zeros(3, requires_grad=True)
+    for _opt in (torch.optim.LBFGS([_x], max_iter=3, line_search_fn="strong_wolfe"),
+                 torch.optim.Adam([_x]), torch.optim.SGD([_x], lr=0.1)):
+        def _closure():
+            _opt.zero_grad()
+            _loss = ((_x - 1) ** 2).sum()
+            _loss.backward()
+            return _loss
+        _opt.step(_closure)
+
 
 def _beneath(path, folders):
     return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)

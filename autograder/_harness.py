@@ -19,6 +19,11 @@ encoded as
 
 so that what comes back from a learner's code can be saved with `allow_pickle=False`
 and read by the grader without running any of it.
+
+A case of call kind "network" (exercise 24) names a feature network by a string: `network()`
+builds it from `NETWORK_FACTORY`, set by the fork server to `solutions/vgg.py`'s
+`FeatureExtractor` (loaded by path before any learner code), or imported from `solutions.vgg`
+in-process.
 """
 import math
 import time
@@ -232,12 +237,30 @@ def _error(exc, forbidden=False):
             "forbidden": bool(forbidden)}
 
 
+NETWORK_FACTORY = None          # FeatureExtractor(layers, weights=name, verbose=False)
+_NETWORKS = {}
+
+
+def network(name, layers):
+    """A frozen feature network (built once per name and layers, then shared)."""
+    key = (name, tuple(layers))
+    if key not in _NETWORKS:
+        factory = NETWORK_FACTORY
+        if factory is None:
+            from solutions.vgg import FeatureExtractor as factory
+        _NETWORKS[key] = factory(list(layers), weights=name, verbose=False)
+    return _NETWORKS[key]
+
+
 def _call(fn, case, inputs):
     """Call the function (or build and run the module) described by case."""
     args, kwargs = inputs
     kind = case.get("call", "function")
     if kind == "function":
         return fn(*args, **kwargs), _leaves([args, kwargs], [])
+    if kind == "network":  # gatys_loop: args = (network name, tensors...), the network built here
+        layers = list(kwargs.get("content_layers", [])) + list(kwargs.get("style_layers", []))
+        return fn(network(args[0], layers), *args[1:], **kwargs), []
     if kind == "module":  # VectorQuantizer: args = (ctor args, ctor kwargs, state, forward args)
         import torch
         ctor_args, ctor_kwargs, state, fwd_args = args

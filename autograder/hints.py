@@ -225,6 +225,48 @@ HINTS = {
         "`.detach()`); the loss is mse(codes, sg[z]) + β·mse(z, sg[codes]), computed from the codes "
         "before the straight-through step.",
     ),
+    # ---- chapter 6
+    "content_loss": (
+        "Compare the two feature maps position by position: every element's difference counts, "
+        "squared, and they all add up into one number that autograd can differentiate.",
+        "Two tensors of the same shape, any shape; refuse different shapes rather than broadcast "
+        "them. The result is a 0-dimensional tensor (call `.sum()`, not `.item()`: a float "
+        "would cut the graph).",
+        "½ Σ (F − P)² over every element: a sum, not a mean (a mean is smaller by the number of "
+        "elements and changes what α means).",
+    ),
+    "style_layer_loss": (
+        "The style of one layer is its Gram matrix: compute the generated image's, compare it "
+        "entry by entry with the target A, and normalise by the size of the layer.",
+        "Accept (C, H, W) and (1, C, H, W); N is the number of channels, M = H·W the number of "
+        "positions; your Gram matrix without normalisation is (N, N), and so must the target be.",
+        "E = Σ (G − A)² / (4 N² M²) with G unnormalised: the 1/(4N²M²) is the whole normalisation.",
+    ),
+    "style_loss": (
+        "One term per layer: the layer's loss, weighted, and the terms added up.",
+        "Three lists of the same length (features, target Gram matrices, weights): check the "
+        "lengths before pairing them, because pairing stops at the shortest.",
+        "L_style = Σ_l w_l · E_l, with E_l your `style_layer_loss` of layer l.",
+    ),
+    "total_variation": (
+        "Neighbouring pixels should agree: take the difference of each pixel with the one below "
+        "it and with the one to its right, square, and add everything.",
+        "For (B, C, H, W), shifting by one row gives (B, C, H − 1, W) differences, by one column "
+        "(B, C, H, W − 1): two slices of the image against each other, no wrap-around, no loop.",
+        "TV = Σ (x[i+1, j] − x[i, j])² + Σ (x[i, j+1] − x[i, j])² over every image, channel and pair.",
+    ),
+    "gatys_loop": (
+        "Three phases: the constants (the content's features and the style's Gram matrices, "
+        "computed once without gradients), the one parameter (a copy of the starting image that "
+        "requires a gradient), and an optimiser that asks a closure for the loss again and again.",
+        "The optimiser receives a list holding only the image; the closure zeroes the gradient, "
+        "clamps the image in place without gradients, computes the weighted sum of your losses, "
+        "records it, calls backward on it, and returns it. Keep "
+        "calling `step` until the number of recorded evaluations reaches `steps`.",
+        "total = α Σ content_loss(F_l, P_l) + β style_loss([F_l], [A_l], [1/L, ...]) + λ TV(x); "
+        "L-BFGS with line_search_fn=\"strong_wolfe\", tolerance_grad=0 and tolerance_change=0; "
+        "finally clamp, record the loss of the image you return, and return it detached, with the history.",
+    ),
 }
 
 # Private helpers of a solution block that the learner is not asked to write: the student

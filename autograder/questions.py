@@ -210,6 +210,18 @@ QUESTIONS = [
        '5c78307fca6af8a32c072147844acb8394c6ce2773e80ea503afb93d47b72ccd',
        'XTI+auD+qxF3cEw30jR2tiSuuAKoVUNL74e332R8uTULVfipe+E3lQv6BKJZ6nI0ZzlICWVdlkdqesdNOC8iKJbW3V5IW0KvElRdx3PYT/chayYujCgxd8IvW2geQN5a7ORUAvi4m0kXor7Wipy3vgT0Jy3VRfrkfehVnKncilqKvT+qIYJKucHzypCupj8zGqjaSNbQkjZw7pntJxHgjT1hBJrbIHkMl921EXlLUr7DaVoc13avZ/6vhIUj5e/rgJxJxsU3E9x2UDmdu1QowBltHpaAjjEfjzKybVV7t9PebA==',
        'Write z_q = z + sg[e − z]: which of z and e does autograd see outside sg[...]?', choices=('none', 'zero', 'nonzero')),
+    _Q('Q6.1', 'shape', 'a tuple of ints, e.g. (2, 3)',
+       '9f61ca706ce48db385ca69808aa0e6a18f70d9e4c942adab726984b88ebb0a19',
+       'VFdK4tMViuEbOIcR4/81K2iPQVQGa1mNq1nC1e/YDJDUG2niAhFEA1dB6o4VQok4noZJaKCwtVkyuQVyl24/cIe70eTwCYj32c5sGPVmB1rQBKjiaTIHKf9mqpA4moDtFMckaTNX14W/GQoYleM6Obu2EdKw5HDzz9ly7iVuAri+JchCpLwsln2kGoLsNujUx3abXRz3RgAdB1AXdmlhVXR6+B5dTghecSHl',
+       'A Gram matrix has one row and one column per filter. How many filters has conv3_1 (the third block of VGG-19)? Does the number of positions appear in the shape?'),
+    _Q('Q6.2', 'int', 'an int',
+       '2dabacd317e01ec0c042604ffe67ef3ecc94be047a562c50934bf70d0646fff9',
+       '8hvMMYypeGbOGvVgJtAY4JSkPPi/Vr1zw4C9sendtc/D+xpyV9cB/Qg1zAcs4LQSNWZg9UXkoelBGU/2MFJTwG/nrrtqx7NS19JRQE2kRam9i6gER/YxjA09eadCYXKmxVXjHTYnnTdyRFduoEcFNiAWEXFRPR26EayFmQ==',
+       'Which tensor is in the list given to the optimiser? Count its numbers: channels times height times width. The network is not in that list.'),
+    _Q('Q6.3', 'choice', '"up", "down" or "unchanged"',
+       'ccd013498a9af4b91518d9b1ec47f8a7688f55b34c385cae32ff9b8c728a89c5',
+       'Vpimv9KiDSPf1eV/4gUjXXz+M4IdbMP3al/eyFxaJIsoZWaQb/cB6TUF6hEeuF2stYK+J+lqPuCZ0ie7CS6u8CdwlkzZFVNIC7g2hf+KUTXxLzmOZBZgIpr9THB0NihQj0/+LN1e4YHUjG/QlS7cawKK1VCUXG69JzajJpIa83YBuQkIWCiTmwvkq6Ab0FasmccuCBBD9TNqiI8LXnayaL3IxJAnoQLR/jOZFPY1KnilDgcQXIa6RWRg',
+       'The optimum balances α·content against β·style. If the style term weighs more, which of the two does the optimiser sacrifice?', choices=('up', 'down', 'unchanged')),
 ]
 
 BY_ID = {q.id: q for q in QUESTIONS}

