@@ -35,7 +35,7 @@ unit: $(STAMP)  ## pytest: unit, property, autograder and browser tests
 	$(PY) -m pytest tests
 
 nbval: $(STAMP)  ## re-execute every notebook and compare with its stored outputs
-	$(PY) -m pytest --nbval book -p no:randomly
+	$(PY) -m pytest --nbval book -p no:randomly --nbval-sanitize-with book/nbval_sanitize.cfg
 
 test: book-strict unit nbval  ## the whole suite (what CI runs)
 	@echo "make test: all passed"

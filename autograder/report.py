@@ -69,8 +69,8 @@ MISCONCEPTION_SECTIONS = {
     "a mean instead of ½ Σ": (6, "the-content-loss"),
     "Σ (F − P)² without the ½": (6, "the-content-loss"),
     "Σ (G − A)² without the 1/(4N²M²)": (6, "what-the-sources-get-wrong-the-normalisation"),
-    "absolute differences (L1) instead of squares": (6, "total-variation-smoothing"),
-    "means instead of sums": (6, "total-variation-smoothing"),
+    "absolute differences (L1) instead of squares": (6, "the-weights-smoothing-and-the-starting-image"),
+    "means instead of sums": (6, "the-weights-smoothing-and-the-starting-image"),
 }
 
 # What a learner's code ran into, recognised in the feedback (grade.py, _forkserver.py).

@@ -319,7 +319,7 @@ def test_released_chapter_runs_for_a_learner_who_solved_it(released_book, chapte
     script = learner_script(student)
     # chapter 6's knobs at their smallest: this test is about the folder working, not the images
     script = script.replace("SIZE, STEPS = 256, 150", "SIZE, STEPS = 64, 4").replace(
-        "SMALL, EVALS = 128, 50", "SMALL, EVALS = 48, 3")
+        "SMALL, EVALS = 128, 50", "SMALL, EVALS = 64, 3")
     env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_ANSWERS", "PYTHONPATH")}
     r = subprocess.run([sys.executable, "-c", LEARNER_PRELUDE + script], cwd=work,
                        capture_output=True, text=True, env=env, timeout=300)
