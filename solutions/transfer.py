@@ -36,7 +36,7 @@ STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 class TransferResult(NamedTuple):
     image: np.ndarray  # (H, W, 3) float32 in [0, 1]
     history: dict      # {"total", "content", "style", "tv"}: one value per evaluation
-    network: str       # the feature network's kind, e.g. "random-multiscale"
+    network: str       # the feature network's kind, e.g. "vgg19" (see solutions.vgg.NETWORKS)
 
 
 def _as_tensor(image, name):
