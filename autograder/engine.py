@@ -95,7 +95,7 @@ def python_inputs(tree, arrays):
 # ----------------------------------------------------------------------------- the reference
 def solutions_available():
     try:
-        importlib.import_module("solutions.inner")
+        importlib.import_module("solutions.inner_products")
         return True
     except ImportError:
         return False

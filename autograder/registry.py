@@ -16,6 +16,17 @@ from typing import Callable
 
 import numpy as np
 
+CHAPTERS = {
+    1: "inner_products",
+    2: "gram_matrices",
+    3: "convolution_as_matmul",
+    4: "correlation_vs_convolution",
+    5: "vector_quantisation",
+    6: "style_transfer",
+}
+"""Chapter number -> the one name of its notebook (book/0N_<name>.ipynb), its reference module
+(solutions/<name>.py) and its exercises (autograder/exercises/<name>.py). Written only here."""
+
 F64 = (1e-6, 1e-8)   # (rtol, atol) for float64 inputs
 F32 = (1e-4, 1e-5)   # for float32 inputs
 EXACT = (0.0, 0.0)
@@ -708,19 +719,19 @@ CORR_GROUPS = [
 
 EXERCISES = [
     # ---- chapter 1
-    Exercise("inner", 1, "inner", [
+    Exercise("inner", 1, "inner_products", [
         _g("worked examples", 2, _fixed(C([1, 2, 3], [4, 5, 6], note="seed 000, §1.2"),
                                         C([1, 0], [0, 1]), C([2.5], [-4.0]))),
         _g("length mismatch raises ValueError", 1, _fixed(*_ERRORS_1)),
         _g("random vectors", 2, _inner_random),
         _g("hidden random vectors", 3, _inner_random, public=False)]),
-    Exercise("cosine_similarity", 1, "inner", [
+    Exercise("cosine_similarity", 1, "inner_products", [
         _g("worked examples", 2, _fixed(C([1, 2, 3], [4, 5, 6]), C([1, 0], [0, 1]),
                                         C([1, 1], [-2, -2]))),
         _g("zero vector or length mismatch raises ValueError", 1, _fixed(*_ZERO)),
         _g("random vectors", 2, _inner_random),
         _g("hidden random vectors", 3, _inner_random, public=False)]),
-    Exercise("angle_between", 1, "inner", [
+    Exercise("angle_between", 1, "inner_products", [
         _g("worked examples", 2, _fixed(C([1, 0], [0, 1]), C([1, 0], [1, 1]),
                                         C([1, 0], [-1, 1], degrees=False))),
         _g("exactly 0 and 180 for (anti)parallel vectors", 2, lambda rng: _angle_exact(None)),
@@ -731,7 +742,7 @@ EXERCISES = [
         misconceptions=[("arccos of the cosine: rounding leaves a tiny angle between "
                          "(anti)parallel vectors", _angle_arccos),
                         ("radians and degrees swapped", _angle_radians)]),
-    Exercise("direction", 1, "inner", [
+    Exercise("direction", 1, "inner_products", [
         _g("worked examples (seed 000, §1.3)", 2, _fixed(
             C([1, 0], [1, 1]), C([1, 0], [0, 1]), C([1, 0], [-1, 1]),
             C([1.0, 0.0], [1e-12, 1.0], note="a·b = 1e-12: orthogonal within tol"),
@@ -739,21 +750,21 @@ EXERCISES = [
         _g("random vectors", 2, _direction_random),
         _g("hidden random vectors", 3, _direction_random, public=False)]),
     # ---- chapter 2
-    Exercise("gram", 2, "gram", [
+    Exercise("gram", 2, "gram_matrices", [
         _g("worked examples", 2, _fixed(C([[1, 2], [3, 4]]), C(np.eye(3)),
                                         C([[1.0, 2.0, 3.0]], note="k = 1"))),
         _g("random (k, n)", 2, _gram_random),
         _g("hidden random (k, n)", 3, _gram_random, public=False)],
         misconceptions=[("the Gram matrix of the columns (VᵀV) instead of the rows (VVᵀ)",
                          _gram_cols), TRANSPOSED]),
-    Exercise("gram_matrix", 2, "gram", [
+    Exercise("gram_matrix", 2, "gram_matrices", [
         _g("worked examples", 2, _gram_matrix_examples),
         _g("random feature maps, numpy and torch", 3, _gram_matrix_random),
         _g("hidden random feature maps", 3, _gram_matrix_random, public=False)],
         torch=True, strict_type=True,
         misconceptions=[("the Gram matrix without the 1/(H·W) normalisation", _unnormalised),
                         ("the Gram matrix divided by C·H·W instead of H·W", _by_chw)]),
-    Exercise("gramian_angular_field", 2, "gram", [
+    Exercise("gramian_angular_field", 2, "gram_matrices", [
         _g("worked examples", 2, _fixed(C([1.0, 2.0, 3.0, 4.0]),
                                         C([1.0, 2.0, 3.0, 4.0], kind="difference"),
                                         C([0.0, 1.0], note="two points"))),
@@ -764,13 +775,13 @@ EXERCISES = [
         _g("hidden random series", 3, _gaf_random, public=False)],
         tol=(1e-6, 1e-6), misconceptions=[TRANSPOSED]),
     # ---- chapter 3
-    Exercise("toeplitz_1d", 3, "toeplitz", [
+    Exercise("toeplitz_1d", 3, "convolution_as_matmul", [
         _g("worked examples", 2, _fixed(C([1.0, 2.0, 3.0], 4), C([1.0], 3), C([1.0, -1.0], 2))),
         _g("random kernels", 2, _toeplitz_random),
         _g("hidden random kernels", 3, _toeplitz_random, public=False)],
         misconceptions=[("correlation instead of convolution (kernel not flipped)", _toeplitz_corr),
                         TRANSPOSED]),
-    Exercise("conv_matrix_2d", 3, "toeplitz", [
+    Exercise("conv_matrix_2d", 3, "convolution_as_matmul", [
         _g("worked examples (seed 002)", 2, _fixed(
             C(np.array([[4.0, 3.0], [1.0, 2.0]]), (3, 3), mode="full"),
             C(np.array([[4.0, 3.0], [1.0, 2.0]]), (3, 3), mode="valid"),
@@ -779,13 +790,13 @@ EXERCISES = [
         _g("hidden random kernels and shapes", 3, _convmat_random, public=False)],
         misconceptions=[("correlation instead of convolution (kernel not flipped)", _convmat_corr),
                         TRANSPOSED]),
-    Exercise("im2col", 3, "toeplitz", [
+    Exercise("im2col", 3, "convolution_as_matmul", [
         _g("worked examples", 2, _fixed(C(np.arange(9.0).reshape(1, 3, 3), 2),
                                         C(np.arange(18.0).reshape(2, 3, 3), 2, padding=1))),
         _g("random inputs, strides and padding", 3, _im2col_random),
         _g("hidden random inputs", 3, _im2col_random, public=False)],
         misconceptions=[TRANSPOSED]),
-    Exercise("conv2d_im2col", 3, "toeplitz", [
+    Exercise("conv2d_im2col", 3, "convolution_as_matmul", [
         _g("worked examples (seed 003)", 2, _fixed(
             C(_SEED_X[None, None], _SEED_H[None, None]),
             C(_SEED_X[None, None], _SOBEL[None, None], np.array([1.0])))),
@@ -795,7 +806,7 @@ EXERCISES = [
         forbidden=CONV_FORBIDDEN,
         misconceptions=[("convolution instead of cross-correlation (kernel flipped)",
                          _conv2d_flipped)]),
-    Exercise("unroll_matrix", 3, "toeplitz", [
+    Exercise("unroll_matrix", 3, "convolution_as_matmul", [
         _g("worked examples (seed 002)", 2, _fixed(C(_SEED_X, 2),
                                                    C(np.arange(16.0).reshape(4, 4), 2))),
         _g("edge cases: m = 1 and m = n", 1, _fixed(C(_SEED_X, 1), C(_SEED_X, 3))),
@@ -804,15 +815,15 @@ EXERCISES = [
         misconceptions=[("(n − m)² rows instead of (n − m + 1)²: the seed's off-by-one",
                          _unroll_seed), TRANSPOSED]),
     # ---- chapter 4
-    Exercise("correlate2d", 4, "correlation", CORR_GROUPS,
+    Exercise("correlate2d", 4, "correlation_vs_convolution", CORR_GROUPS,
         forbidden=CONV_FORBIDDEN,
         misconceptions=[("convolution instead of correlation (kernel flipped)", _scipy_conv),
                         TRANSPOSED]),
-    Exercise("convolve2d", 4, "correlation", CORR_GROUPS,
+    Exercise("convolve2d", 4, "correlation_vs_convolution", CORR_GROUPS,
         forbidden=CONV_FORBIDDEN,
         misconceptions=[("correlation instead of convolution (kernel not flipped)", _scipy_corr),
                         TRANSPOSED]),
-    Exercise("conv_output_size", 4, "correlation", [
+    Exercise("conv_output_size", 4, "correlation_vs_convolution", [
         _g("worked examples", 2, _fixed(C(5, 3), C(32, 3, padding=1), C(7, 3, stride=2),
                                         C(10, 3, dilation=2), C(224, 7, padding=3, stride=2))),
         _g("output < 1 raises ValueError", 1, _fixed(E(2, 5, note="kernel larger than input"),
@@ -821,7 +832,7 @@ EXERCISES = [
         _g("hidden random sizes", 2, _cos_random, public=False)],
         integer=("result",)),
     # ---- chapter 5
-    Exercise("vq", 5, "vq", [
+    Exercise("vq", 5, "vector_quantisation", [
         _g("worked example (seed 004)", 2, _fixed(C(_SEED_FEATURES, _SEED_CODES))),
         _g("ties go to the lowest index", 1, _fixed(
             C([[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]),
@@ -830,47 +841,46 @@ EXERCISES = [
         _g("hidden random points", 3, _vq_random, public=False)],
         tol=(1e-6, 1e-6), integer=("result[0]",),
         misconceptions=[("squared distances instead of plain Euclidean distances", _vq_squared)]),
-    Exercise("kmeans", 5, "vq", [
+    Exercise("kmeans", 5, "vector_quantisation", [
         _g("worked example (seed 004)", 2, _fixed(C(_SEED_FEATURES, 3, seed=4321))),
         _g("clustered random points", 2, _kmeans_random),
         _g("hidden clustered points", 3, _kmeans_random, public=False)],
         judge=_judge_kmeans),
-    Exercise("quantize_image", 5, "vq", [
+    Exercise("quantize_image", 5, "vector_quantisation", [
         _g("small images", 2, _quant_random),
         _g("hidden small images", 3, _quant_random, public=False)],
         judge=_judge_quantize),
-    Exercise("VectorQuantizer", 5, "vq", [
+    Exercise("VectorQuantizer", 5, "vector_quantisation", [
         _g("small codebooks: values and gradients", 3, _vqmod_examples),
         _g("random codebooks", 2, _vqmod_random),
         _g("hidden random codebooks", 3, _vqmod_random, public=False)],
         kind="class", torch=True, integer=("result[2]",)),
     # ---- chapter 6
-    Exercise("content_loss", 6, "style", [
+    Exercise("content_loss", 6, "style_transfer", [
         _g("values and gradients", 2, _content_random),
         _g("hidden values and gradients", 3, _content_random, public=False)],
         torch=True, misconceptions=[("a mean instead of ½ Σ", _content_mean),
                                     ("Σ (F − P)² without the ½", _content_no_half)]),
-    Exercise("style_layer_loss", 6, "style", [
+    Exercise("style_layer_loss", 6, "style_transfer", [
         _g("values and gradients", 2, _style_layer_random),
         _g("hidden values and gradients", 3, _style_layer_random, public=False)],
         torch=True, misconceptions=[("Σ (G − A)² without the 1/(4N²M²)", _style_layer_no_factor)]),
-    Exercise("style_loss", 6, "style", [
+    Exercise("style_loss", 6, "style_transfer", [
         _g("values and gradients", 2, _style_random),
         _g("hidden values and gradients", 3, _style_random, public=False)],
         torch=True),
-    Exercise("total_variation", 6, "style", [
+    Exercise("total_variation", 6, "style_transfer", [
         _g("values and gradients", 2, _tv_random),
         _g("hidden values and gradients", 3, _tv_random, public=False)],
         torch=True, misconceptions=[("absolute differences (L1) instead of squares", _tv_abs),
                                     ("means instead of sums", _tv_mean)]),
-    Exercise("gatys_loop", 6, "style", [
+    Exercise("gatys_loop", 6, "style_transfer", [
         _g("VGG-19 on small images", 3, _gatys_cases),
         _g("hidden VGG-19 on small images", 3, _gatys_cases, public=False)],
         judge=_judge_gatys, tol=(0.25, 0.0)),
 ]
 
 BY_NAME = {ex.name: ex for ex in EXERCISES}
-CHAPTER_MODULES = {1: "inner", 2: "gram", 3: "toeplitz", 4: "correlation", 5: "vq", 6: "style"}
 
 
 def get(name):

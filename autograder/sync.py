@@ -28,10 +28,10 @@ def module_for(name, nb_path):
     if ex is not None:
         return importlib.import_module(f"solutions.{ex.module}")
     chapter = notebook.chapter_of(nb_path)
-    if chapter not in registry.CHAPTER_MODULES:
+    if chapter not in registry.CHAPTERS:
         raise LookupError(f"{nb_path}: cannot tell the module of {name!r} (not an exercise, "
                           "and the notebook name has no chapter number)")
-    return importlib.import_module(f"solutions.{registry.CHAPTER_MODULES[chapter]}")
+    return importlib.import_module(f"solutions.{registry.CHAPTERS[chapter]}")
 
 
 def block_source(names, nb_path):

@@ -1,15 +1,16 @@
 """Reference solutions of the course "From inner products to style transfer".
 
-Every name of the exercise catalogue is importable from here, one module per chapter:
+Every name of the exercise catalogue is importable from here, one module per chapter, each
+named after its chapter's notebook (book/01_inner_products.ipynb -> solutions/inner_products.py):
 
     from solutions import gram_matrix, conv2d_im2col, vq
 """
-from .inner import inner, cosine_similarity, angle_between, direction                 # chapter 1
-from .gram import gram, gram_matrix, gramian_angular_field                            # chapter 2
-from .toeplitz import toeplitz_1d, conv_matrix_2d, im2col, conv2d_im2col, unroll_matrix   # chapter 3
-from .correlation import correlate2d, convolve2d, conv_output_size                    # chapter 4
-from .vq import vq, kmeans, quantize_image, VectorQuantizer                           # chapter 5
-from .style import content_loss, style_layer_loss, style_loss, total_variation, gatys_loop   # chapter 6
+from .inner_products import inner, cosine_similarity, angle_between, direction
+from .gram_matrices import gram, gram_matrix, gramian_angular_field
+from .convolution_as_matmul import toeplitz_1d, conv_matrix_2d, im2col, conv2d_im2col, unroll_matrix
+from .correlation_vs_convolution import correlate2d, convolve2d, conv_output_size
+from .vector_quantisation import vq, kmeans, quantize_image, VectorQuantizer
+from .style_transfer import content_loss, style_layer_loss, style_loss, total_variation, gatys_loop
 
 CATALOGUE = {
     1: ["inner", "cosine_similarity", "angle_between", "direction"],

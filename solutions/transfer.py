@@ -12,7 +12,7 @@ matrix) to the style image a. N_l is the number of channels of layer l, M_l = H_
 `style_transfer` does the plumbing (images in and out, sizes, the feature network, a progress
 bar); the optimisation itself is `loop`, exercise 24 of chapter 6 (`gatys_loop`): chapter 6
 passes its own (in the student edition, the learner's). By default it is the reference
-`solutions.style.gatys_loop`, imported when `style_transfer` runs, never when this module is
+`solutions.style_transfer.gatys_loop`, imported when `style_transfer` runs, never when this module is
 imported: learners get this module without the reference solutions.
 
 The layers (conv4_2 for content, conv1_1 ... conv5_1 for style, w_l = 1/5) are the paper's,
@@ -65,14 +65,14 @@ def _as_tensor(image, name):
 
 
 def _loop_function(loop):
-    """The optimisation loop: `loop` checked, or the reference `solutions.style.gatys_loop`."""
+    """The optimisation loop: `loop` checked, or the reference `solutions.style_transfer.gatys_loop`."""
     if loop is None:
         try:
-            from solutions.style import gatys_loop
+            from solutions.style_transfer import gatys_loop
         except ImportError as err:
             raise ImportError(
                 "style_transfer: the reference loop is not installed (the student edition has no "
-                "solutions.style). Pass your own: style_transfer(..., loop=gatys_loop), your "
+                "solutions.style_transfer). Pass your own: style_transfer(..., loop=gatys_loop), your "
                 "exercise 24 of chapter 6") from err
         return gatys_loop
     if not callable(loop):
@@ -114,7 +114,7 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
     loop: the optimisation, a function with the signature of `gatys_loop` (exercise 24):
         loop(net, content, style, content_layers, style_layers, alpha, beta, tv_weight, steps,
         x0, callback) -> (x, history). Chapter 6 passes its own. None: the reference
-        solutions.style.gatys_loop, imported here; where it is not installed (the student
+        solutions.style_transfer.gatys_loop, imported here; where it is not installed (the student
         edition) that is an ImportError saying what to pass.
 
     Returns TransferResult(image, history, network): the image (H, W, 3) float32 in [0, 1];

@@ -18,7 +18,7 @@ from autograder import registry, sandbox
 
 FIX = pathlib.Path(__file__).parent / "fixtures" / "submissions"
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = ["inner", "gram", "toeplitz", "correlation", "vq", "style"]
+MODULES = list(registry.CHAPTERS.values())
 ESCAPE = pathlib.Path("/tmp/autograder_fixture_escape.txt")
 NAMES = [ex.name for ex in registry.EXERCISES]
 MAX = {ex.name: ex.max_points for ex in registry.EXERCISES}
@@ -56,9 +56,9 @@ def batch(tmp_path_factory):
     folder.mkdir()
     for i, m in enumerate(MODULES):                 # one learner, one file per chapter
         text = (ROOT / "solutions" / f"{m}.py").read_text(encoding="utf-8")
-        text = text.replace("from .gram import gram_matrix", "")
-        if m == "style":
-            text = (ROOT / "solutions" / "gram.py").read_text(encoding="utf-8") + "\n" + text
+        text = text.replace("from .gram_matrices import gram_matrix", "")
+        if m == "style_transfer":
+            text = (ROOT / "solutions" / "gram_matrices.py").read_text(encoding="utf-8") + "\n" + text
         (folder / f"0{i + 1}_{m}.py").write_text(text, encoding="utf-8")
     expect = {}
     for kind in ("wrong", "hostile"):

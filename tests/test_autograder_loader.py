@@ -10,7 +10,7 @@ from autograder import _harness, _loader
 SOURCE = '''
 import numpy as np
 from autograder import check
-from solutions.gram import gram
+from solutions.gram_matrices import gram
 import solutions
 N = 3
 MODES = ("valid", "full")

@@ -149,7 +149,7 @@ def test_released_self_check_works_without_solutions(released, tmp_path):
     # the learner fills in the stubs (here: the reference source): the checks pass
     import inspect
     import importlib
-    mod = importlib.import_module("solutions.inner")
+    mod = importlib.import_module("solutions.inner_products")
     for cell in nb["cells"]:
         src = notebook.cell_source(cell)
         for name in ("inner", "cosine_similarity"):
@@ -212,7 +212,7 @@ def test_vectorisation_check_without_solutions_uses_the_released_timing(released
     work = tmp_path / "learner"
     shutil.copytree(released, work)
     loop = (ROOT / "tests" / "fixtures" / "submissions" / "wrong" / "conv2d_im2col_pixel_loop.py")
-    toeplitz = (ROOT / "solutions" / "toeplitz.py").read_text(encoding="utf-8")
+    toeplitz = (ROOT / "solutions" / "convolution_as_matmul.py").read_text(encoding="utf-8")
     script = (
         "import numpy as np\nfrom autograder import check\n"
         f"ns = {{}}\nexec({toeplitz!r}, ns)\ncheck('conv2d_im2col', ns['conv2d_im2col'])\n"
@@ -242,21 +242,21 @@ def test_learner_package_has_the_helpers_and_no_exercise(tmp_path):
 def test_a_helper_that_imports_graded_code_is_refused(tmp_path):
     for name in release.LEARNER_MODULES:
         (tmp_path / f"{name}.py").write_text("import numpy\n")
-    (tmp_path / "transfer.py").write_text("from solutions.style import content_loss\n")
-    with pytest.raises(ValueError, match="transfer.py imports solutions.style"):
+    (tmp_path / "transfer.py").write_text("from solutions.style_transfer import content_loss\n")
+    with pytest.raises(ValueError, match="transfer.py imports solutions.style_transfer"):
         release.learner_modules(tmp_path)
-    (tmp_path / "transfer.py").write_text("from .gram import gram_matrix\n")
+    (tmp_path / "transfer.py").write_text("from .gram_matrices import gram_matrix\n")
     with pytest.raises(ValueError, match="transfer.py imports .gram"):
         release.learner_modules(tmp_path)
     (tmp_path / "transfer.py").write_text("from .vgg import FeatureExtractor\n\n"
-                                          "def f():\n    from solutions.style import content_loss\n")
+                                          "def f():\n    from solutions.style_transfer import content_loss\n")
     assert "transfer.py" in release.learner_modules(tmp_path)      # a lazy import is allowed
 
 
 def test_notebook_imports_outside_the_learner_package_are_named():
     cell = lambda src: {"cell_type": "code", "metadata": {}, "source": src}
     nb = {"cells": [cell("from solutions.data import sample_image\nimport numpy as np"),
-                    cell("import solutions.toeplitz as ref"),
+                    cell("import solutions.convolution_as_matmul as ref"),
                     cell("from solutions import gram_matrix"),
                     cell("from solutions.vgg import FeatureExtractor"),
                     cell("import solutions")]}
@@ -291,7 +291,7 @@ import autograder, solutions
 for mod in (autograder, solutions):         # both from the learner's folder
     assert pathlib.Path(mod.__file__).parent.parent == pathlib.Path.cwd(), mod.__file__
 try:
-    import solutions.inner
+    import solutions.inner_products
 except ImportError:
     pass
 else:

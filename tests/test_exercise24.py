@@ -10,11 +10,11 @@ import pytest
 from autograder import check
 from autograder import grade as grading
 from autograder import registry
-from solutions.style import gatys_loop
+from solutions.style_transfer import gatys_loop
 
 
 def _losses_source():
-    gram, style = importlib.import_module("solutions.gram"), importlib.import_module("solutions.style")
+    gram, style = importlib.import_module("solutions.gram_matrices"), importlib.import_module("solutions.style_transfer")
     parts = [inspect.getsource(gram.gram_matrix)] + [
         inspect.getsource(getattr(style, n))
         for n in ("content_loss", "style_layer_loss", "style_loss", "total_variation")]

@@ -38,7 +38,7 @@ def solution_names(path):
 def reference(name):
     """The reference object of an exercise or helper (searched in the chapter modules)."""
     ex = registry.BY_NAME.get(name)
-    modules = [ex.module] if ex else list(registry.CHAPTER_MODULES.values())
+    modules = [ex.module] if ex else list(registry.CHAPTERS.values())
     for m in modules:
         mod = importlib.import_module(f"solutions.{m}")
         if hasattr(mod, name):

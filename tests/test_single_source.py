@@ -56,7 +56,7 @@ def test_sync_rewrites_a_drifted_block_and_check_reports_it(tmp_path):
     new = notebook.cell_source(notebook.read_notebook(path)["cells"][3])
     import importlib
     import inspect
-    ref = inspect.getsource(importlib.import_module("solutions.inner").inner)
+    ref = inspect.getsource(importlib.import_module("solutions.inner_products").inner)
     assert ref in new and "edited in the notebook" not in new
     assert new.startswith("# Exercise 1: inner\n# HINT: multiply elementwise, then sum\n# BEGIN SOLUTION\n")
     assert new.rstrip().endswith("# END SOLUTION")

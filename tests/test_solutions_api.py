@@ -4,6 +4,7 @@ import importlib
 import pytest
 
 import solutions
+from autograder.registry import CHAPTERS
 
 # the 23 functions and one class of the catalogue, in its order (EXERCISES.md 1.2; exercise 24,
 # the loop whose name the catalogue leaves to the project, is gatys_loop)
@@ -15,7 +16,6 @@ EXPECTED = {
     5: ["vq", "kmeans", "quantize_image", "VectorQuantizer"],
     6: ["content_loss", "style_layer_loss", "style_loss", "total_variation", "gatys_loop"],
 }
-MODULES = {1: "inner", 2: "gram", 3: "toeplitz", 4: "correlation", 5: "vq", 6: "style"}
 NAMES = [name for names in EXPECTED.values() for name in names]
 
 
@@ -30,10 +30,23 @@ def test_name_importable_documented_and_from_its_chapter_module(chapter, name):
     obj = getattr(solutions, name)
     assert callable(obj)
     assert obj.__doc__ and len(obj.__doc__.strip()) > 20
-    module = importlib.import_module(f"solutions.{MODULES[chapter]}")
+    module = importlib.import_module(f"solutions.{CHAPTERS[chapter]}")
     assert getattr(module, name) is obj
     exec(f"from solutions import {name}", {})
 
 
 def test_vector_quantizer_is_the_only_class():
     assert [n for n in NAMES if isinstance(getattr(solutions, n), type)] == ["VectorQuantizer"]
+
+
+def test_chapter_map_names_the_notebooks_and_no_module_is_shadowed():
+    """autograder.registry.CHAPTERS is the one map: book/0N_<name>.ipynb, solutions/<name>.py; and no
+    module of the package has the name of a function it exports (solutions.gram is the function)."""
+    import pathlib
+    root = pathlib.Path(solutions.__file__).resolve().parents[1]
+    notebooks = sorted(p.stem for p in (root / "book").glob("0*.ipynb"))
+    assert notebooks == [f"{n:02d}_{name}" for n, name in sorted(CHAPTERS.items())]
+    assert sorted(CHAPTERS) == sorted(EXPECTED)
+    modules = {p.stem for p in (root / "solutions").glob("*.py")}
+    assert set(CHAPTERS.values()) <= modules
+    assert not modules & set(NAMES), "a module named like a function it exports is shadowed"

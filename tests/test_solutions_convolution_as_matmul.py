@@ -1,4 +1,4 @@
-"""Chapter 3 (solutions/toeplitz.py) against numpy, scipy and torch:
+"""Chapter 3 (solutions/convolution_as_matmul.py) against numpy, scipy and torch:
 toeplitz_1d, conv_matrix_2d, im2col, conv2d_im2col, unroll_matrix."""
 
 import itertools
@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-import solutions.toeplitz
+import solutions.convolution_as_matmul
 from solutions import conv2d_im2col, conv_matrix_2d, convolve2d, im2col, toeplitz_1d, unroll_matrix
 
 RNG = np.random.default_rng(3)
@@ -328,7 +328,7 @@ def test_conv2d_im2col_uses_no_library_convolution(monkeypatch):
     x, w = RNG.normal(size=(2, 3, 6, 6)), RNG.normal(size=(4, 3, 3, 3))
     assert conv2d_im2col(x, w, padding=1).shape == (2, 4, 6, 6)
     assert not any(getattr(v, "__name__", "").startswith(("torch", "scipy.signal", "scipy.ndimage"))
-                   for v in vars(solutions.toeplitz).values())
+                   for v in vars(solutions.convolution_as_matmul).values())
 
 
 # --- unroll_matrix ------------------------------------------------------------------------------

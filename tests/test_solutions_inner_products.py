@@ -1,4 +1,4 @@
-"""Chapter 1 (solutions/inner.py) against numpy: inner, cosine_similarity, angle_between, direction."""
+"""Chapter 1 (solutions/inner_products.py) against numpy: inner, cosine_similarity, angle_between, direction."""
 import math
 
 import numpy as np

@@ -5,7 +5,7 @@ features, P the content image's, G = F Fᵀ (unnormalised) and A the style image
 """
 import torch
 
-from .gram import gram_matrix
+from .gram_matrices import gram_matrix
 
 
 def content_loss(features, target):

@@ -1,4 +1,4 @@
-"""Chapter 6 (solutions/style.py) against hand-written torch formulas and autograd:
+"""Chapter 6 (solutions/style_transfer.py) against hand-written torch formulas and autograd:
 content_loss, style_layer_loss, style_loss, total_variation."""
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""Chapter 2 (solutions/gram.py) against numpy, torch and pyts: gram, gram_matrix, gramian_angular_field."""
+"""Chapter 2 (solutions/gram_matrices.py) against numpy, torch and pyts: gram, gram_matrix, gramian_angular_field."""
 import numpy as np
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""Chapter 5 (solutions/vq.py) against scipy.cluster.vq, scikit-learn and torch:
+"""Chapter 5 (solutions/vector_quantisation.py) against scipy.cluster.vq, scikit-learn and torch:
 vq, kmeans, quantize_image, VectorQuantizer."""
 import itertools
 
