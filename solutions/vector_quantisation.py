@@ -21,18 +21,38 @@ def _as_points(obs, name):
 def vq(obs, code_book):
     """Nearest code of each observation: codes[j] = argminᵢ ‖xⱼ − yᵢ‖ (ties → lowest i), dists[j] = ‖xⱼ − y_codes[j]‖.
 
-    The nearest code minimises ‖y‖² − 2 x·y (‖x − y‖² less ‖x‖², the same for every code), one
-    matrix product per block of points, after moving the origin to the first code c = y₀:
-    ‖x − y‖ = ‖(x − c) − (y − c)‖, and far from the origin (x, y ≈ 10⁶) the expanded form would
-    cancel its digits away. Integer data stay exact integers, so ties go to the lowest index as
-    in scipy. The distances are then computed from x − y itself: the expanded form loses its
-    digits near 0.
+    The nearest code minimises ‖y − c‖² − 2 (x − c)·(y − c) = ‖x − y‖² − ‖x − c‖² (the last term
+    is the same for every code): one matrix product for all pairs, after moving the origin to the
+    first code c = y₀. Far from the origin (x, y ≈ 10⁶) the expanded form about 0 would cancel its
+    digits away; about c, integer data stay exact integers, so ties go to the lowest index as in
+    scipy. The distances are then computed from x − y itself: the expanded form loses its digits
+    near 0. Memory: one (n, k) table; vq_fast does the same in blocks.
     """
     X, Y = _as_points(obs, "vq"), _as_points(code_book, "vq: code_book")
     if X.shape[1] != Y.shape[1]:
         raise ValueError(f"vq: obs has d = {X.shape[1]} but code_book has d = {Y.shape[1]}")
     if len(Y) == 0:
         raise ValueError("vq: code_book is empty")
+    c = Y[0]                                           # a code as the origin: near the data
+    Xc, Yc = X - c, Y - c
+    D = Xc @ (-2.0 * Yc.T) + np.einsum("ij,ij->i", Yc, Yc)       # (n, k): ‖x − y‖² − ‖x − c‖²
+    codes = D.argmin(axis=1)
+    dists = np.sqrt(((X - Y[codes]) ** 2).sum(axis=1))
+    return codes, dists
+
+
+def vq_fast(obs, code_book):
+    """vq in blocks of points: the same formula (origin moved to c = y₀, argmin of
+    ‖y − c‖² − 2 (x − c)·(y − c), distances from x − y), the same errors, one (block, k) table at
+    a time instead of (n, k): 512 points when d < 16 (memory-bound: the block stays in L2), 4096
+    otherwise (enough rows to feed BLAS). The codes are vq's except where two codes are equally
+    near to the last bit (a product in blocks may round differently from the whole).
+    """
+    X, Y = _as_points(obs, "vq_fast"), _as_points(code_book, "vq_fast: code_book")
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"vq_fast: obs has d = {X.shape[1]} but code_book has d = {Y.shape[1]}")
+    if len(Y) == 0:
+        raise ValueError("vq_fast: code_book is empty")
     codes = np.empty(len(X), dtype=np.intp)
     c = Y[0]                                           # a code as the origin: near the data
     Yc = Y - c
@@ -100,9 +120,7 @@ def quantize_image(image, k, seed=0):
     img = np.asarray(image)
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
         raise ValueError(f"quantize_image: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}")
-    rgb = img.reshape(-1, 3).astype(np.int32) @ np.array([1 << 16, 1 << 8, 1])       # one int per colour
-    packed, inverse, counts = np.unique(rgb, return_inverse=True, return_counts=True)
-    colours = np.stack([packed >> 16, (packed >> 8) & 255, packed & 255], axis=1)       # (n_colours, 3)
+    colours, inverse, counts = np.unique(img.reshape(-1, 3), axis=0, return_inverse=True, return_counts=True)
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"quantize_image: k must be a positive int, got {k!r}")
     if k >= len(colours):
@@ -110,6 +128,84 @@ def quantize_image(image, k, seed=0):
     Y = _lloyd(colours.astype(np.float64), counts.astype(np.float64), k, 20, np.random.default_rng(seed))
     palette = np.clip(np.rint(Y), 0, 255).astype(np.uint8)
     codes, _ = vq(colours, palette)
+    return palette[codes][inverse.ravel()].reshape(img.shape)
+
+
+def _nearest_two(X, Y):
+    """(codes, lower): vq_fast's codes of the rows of X (the same formula, in the same blocks) and,
+    for each row, a lower bound on its distance to the second-nearest code (0 when k = 1)."""
+    c, Yc = Y[0], Y - Y[0]
+    y2, minus_2_Yt = np.einsum("ij,ij->i", Yc, Yc), -2.0 * Yc.T
+    Xc = X - c
+    x2 = np.einsum("ij,ij->i", Xc, Xc)
+    tol = 1e-9 * (np.sqrt(x2.max()) + np.sqrt(y2.max())) ** 2    # ≫ the rounding of D
+    codes, second = np.empty(len(X), dtype=np.intp), np.zeros(len(X))
+    for s in range(0, len(X), 512):
+        D = Xc[s:s + 512] @ minus_2_Yt                   # (block, k): ‖x − y‖² − ‖x − c‖²
+        D += y2
+        best = D.argmin(axis=1)
+        codes[s:s + 512] = best
+        if len(Y) > 1:
+            D[np.arange(len(D)), best] = np.inf
+            second[s:s + 512] = D.min(axis=1) + x2[s:s + 512]
+    return codes, np.sqrt(np.maximum(second - tol, 0.0))
+
+
+def _lloyd_fast(X, w, k, iters, rng):
+    """_lloyd's iterations (the same start, the same updates), with Hamerly's bounds so that most
+    points skip the search for their nearest code.
+
+    Each point keeps its code a, u = ‖x − y_a‖ and l ≤ its distance to every other code. When the
+    codes move, code j by δⱼ, l −= max_{j ≠ a} δⱼ (triangle inequality). A point with u² < l² − tol (a margin
+    that covers the rounding of the expanded form) provably keeps its code, the one vq would
+    choose; only the others are searched (_nearest_two). The result is _lloyd's except where two
+    codes are equally near to the last bit. On the 512×512 astronaut (113 382 colours, k = 200)
+    the 20 steps search 63% of the points, the later steps about 40%.
+    """
+    Y = _kmeans_pp(X, w, k, rng)
+    codes, lower = np.zeros(len(X), dtype=np.intp), np.zeros(len(X))        # l = 0: search every point first
+    x_max = np.abs(X).max()
+    for _ in range(iters):
+        u2 = ((X - Y[codes]) ** 2).sum(axis=1)                                # u², from x − y as vq does
+        margin = 4e-9 * X.shape[1] * (x_max + np.abs(Y).max()) ** 2           # ≫ the rounding of any term of D
+        unsure = np.flatnonzero(u2 >= lower ** 2 - margin)
+        if len(unsure):
+            codes[unsure], lower[unsure] = _nearest_two(X[unsure], Y)
+            u2[unsure] = ((X[unsure] - Y[codes[unsure]]) ** 2).sum(axis=1)
+        mass = np.bincount(codes, weights=w, minlength=k)                       # (k,)
+        sums = np.stack([np.bincount(codes, weights=w * X[:, c], minlength=k)
+                         for c in range(X.shape[1])], axis=1)                    # (k, d)
+        empty = mass == 0
+        Y_new = Y.copy()
+        Y_new[~empty] = sums[~empty] / mass[~empty, None]
+        if empty.any():                                  # re-seed empty codes at the worst-served points
+            Y_new[empty] = X[np.argsort(np.sqrt(u2))[::-1][:empty.sum()]]
+        delta = np.sqrt(((Y_new - Y) ** 2).sum(axis=1)) * (1 + 1e-12)        # how far each code moved
+        j1 = delta.argmax()
+        others = np.where(codes == j1, np.delete(delta, j1).max(initial=0.0), delta[j1])  # max over j ≠ a
+        lower = np.maximum(lower - others, 0.0)
+        Y = Y_new
+    return Y
+
+
+def quantize_image_fast(image, k, seed=0):
+    """quantize_image for speed, the same palette and output (but where two codes are equally near
+    to the last bit): colours packed into one int (r·2¹⁶ + g·2⁸ + b) so that np.unique sorts
+    ints, not rows; the same k-means++ start and 20 Lloyd steps, with bounds that skip most of
+    the nearest-code searches (_lloyd_fast); the last assignment by vq_fast."""
+    img = np.asarray(image)
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise ValueError(f"quantize_image_fast: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}")
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"quantize_image_fast: k must be a positive int, got {k!r}")
+    rgb = img.reshape(-1, 3).astype(np.int32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.int32)
+    packed, inverse, counts = np.unique(rgb, return_inverse=True, return_counts=True)
+    colours = np.stack([packed >> 16, (packed >> 8) & 255, packed & 255], axis=1)       # (n_colours, 3), sorted as rows
+    if k >= len(colours):
+        return img.copy()                                # already at most k colours
+    Y = _lloyd_fast(colours.astype(np.float64), counts.astype(np.float64), k, 20, np.random.default_rng(seed))
+    palette = np.clip(np.rint(Y), 0, 255).astype(np.uint8)
+    codes, _ = vq_fast(colours, palette)
     return palette[codes][inverse.ravel()].reshape(img.shape)
 
 

@@ -14,7 +14,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 import solutions.convolution_as_matmul
-from solutions import conv2d_im2col, conv_matrix_2d, convolve2d, im2col, toeplitz_1d, unroll_matrix
+from solutions import (conv2d_im2col, conv2d_im2col_fast, conv_matrix_2d, conv_matrix_2d_fast, convolve2d, im2col,
+                       toeplitz_1d, unroll_matrix)
 
 RNG = np.random.default_rng(3)
 small = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
@@ -348,3 +349,116 @@ def test_unroll_matrix_errors():
         unroll_matrix(np.ones((3, 3)), 4)
     with pytest.raises(ValueError, match="m must"):
         unroll_matrix(np.ones((3, 3)), 0)
+
+
+# --- the fast paths: conv_matrix_2d_fast, conv2d_im2col_fast --------------------------------------
+
+@pytest.mark.parametrize("shape, kshape", [((1, 1), (1, 1)), ((5, 5), (1, 1)), ((4, 6), (2, 3)), ((7, 3), (3, 3)),
+                                           ((2, 2), (3, 3)), ((1, 4), (1, 1)), ((9, 8), (4, 5)), ((3, 11), (3, 1))])
+@pytest.mark.parametrize("mode", ["full", "valid"])
+def test_conv_matrix_2d_fast_is_the_reference_entry_for_entry(shape, kshape, mode):
+    if mode == "valid" and (kshape[0] > shape[0] or kshape[1] > shape[1]):
+        pytest.skip("the kernel does not fit")
+    k = RNG.normal(size=kshape)
+    k[0, -1] = 0.0                                     # a zero tap is stored by both, or by neither
+    fast, ref = conv_matrix_2d_fast(k, shape, mode), conv_matrix_2d(k, shape, mode)
+    assert scipy.sparse.issparse(fast) and fast.format == "csr" and fast.shape == ref.shape
+    assert fast.dtype == ref.dtype and fast.nnz == ref.nnz
+    ref.sort_indices()
+    np.testing.assert_array_equal(fast.indptr, ref.indptr)
+    np.testing.assert_array_equal(fast.indices, ref.indices)
+    np.testing.assert_array_equal(fast.data, ref.data)
+    x = RNG.normal(size=shape)                          # and both are scipy's convolution
+    np.testing.assert_allclose((fast @ x.ravel()).reshape(scipy.signal.convolve2d(x, k, mode).shape),
+                               scipy.signal.convolve2d(x, k, mode), rtol=1e-12, atol=1e-12)
+
+
+def test_conv_matrix_2d_fast_int_kernels_and_errors():
+    k = [[1, -2], [3, 4]]
+    np.testing.assert_array_equal(dense(conv_matrix_2d_fast(k, (3, 4))), dense(conv_matrix_2d(k, (3, 4))))
+    assert conv_matrix_2d_fast(k, (3, 4)).dtype == conv_matrix_2d(k, (3, 4)).dtype
+    for args in (([1, 2, 3], (4, 4)), (np.ones((5, 2)), (4, 4), "valid"), (np.ones((2, 2)), (4, 4), "diagonal")):
+        with pytest.raises(ValueError) as ref_error:
+            conv_matrix_2d(*args)
+        with pytest.raises(ValueError) as fast_error:
+            conv_matrix_2d_fast(*args)
+        assert str(fast_error.value).replace("_fast", "") == str(ref_error.value)
+
+
+FAST_CONV_CASES = CONV_CASES + [  # 1×1 kernels with stride and padding, odd sizes, kernels as large as the padded input
+    ((2, 5, 7, 9), (3, 5, 1, 1), 2, 1), ((1, 3, 13, 5), (2, 3, 1, 1), (3, 1), (0, 2)),
+    ((2, 2, 5, 5), (3, 2, 7, 7), 1, 1), ((3, 4, 17, 15), (5, 4, 3, 3), 1, 1), ((1, 2, 30, 3), (2, 2, 3, 3), 1, 0),
+    ((2, 3, 8, 8), (4, 3, 2, 2), 2, 0), ((1, 1, 6, 9), (1, 1, 3, 4), (1, 2), (2, 0)),
+]
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding", FAST_CONV_CASES)
+@pytest.mark.parametrize("bias", [False, True])
+def test_conv2d_im2col_fast_equals_the_reference_and_torch(xs, ws, stride, padding, bias):
+    x, w = RNG.normal(size=xs), RNG.normal(size=ws)
+    b = RNG.normal(size=ws[0]) if bias else None
+    ref = conv2d_im2col(x, w, b, stride=stride, padding=padding)
+    fast = conv2d_im2col_fast(x, w, b, stride=stride, padding=padding)
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), None if b is None else torch.from_numpy(b),
+                        stride=stride, padding=padding).numpy()
+    assert fast.shape == ref.shape == expected.shape and fast.dtype == ref.dtype
+    np.testing.assert_allclose(fast, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast, expected, rtol=1e-6, atol=1e-8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 5), st.integers(1, 12), st.integers(1, 12), st.integers(1, 4),
+       st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2),
+       st.integers(0, 2), st.integers(0, 2**32 - 1))
+def test_conv2d_im2col_fast_property_random_shapes(N, C, H, W, O, kh, kw, sh, sw, ph, pw, seed):
+    if H + 2 * ph < kh or W + 2 * pw < kw:
+        return                                          # the kernel does not fit: both raise (tested below)
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.normal(size=(N, C, H, W)), rng.normal(size=(O, C, kh, kw)), rng.normal(size=O)
+    fast = conv2d_im2col_fast(x, w, b, stride=(sh, sw), padding=(ph, pw))
+    np.testing.assert_allclose(fast, conv2d_im2col(x, w, b, stride=(sh, sw), padding=(ph, pw)), rtol=1e-12, atol=1e-12)
+    expected = F.conv2d(*map(torch.from_numpy, (x, w, b)), stride=(sh, sw), padding=(ph, pw)).numpy()
+    np.testing.assert_allclose(fast, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_conv2d_im2col_fast_float32_stays_float32_the_bench_layer():
+    # the benchmark's layer at a smaller batch: float32 in, float32 out, torch's numbers
+    x = RNG.normal(size=(2, 64, 56, 56)).astype(np.float32)
+    w, b = RNG.normal(size=(64, 64, 3, 3)).astype(np.float32), RNG.normal(size=64).astype(np.float32)
+    fast = conv2d_im2col_fast(x, w, b, padding=1)
+    assert fast.dtype == np.float32
+    expected = F.conv2d(*map(torch.from_numpy, (x, w, b)), padding=1).numpy()
+    np.testing.assert_allclose(fast, expected, rtol=1e-4, atol=2e-4)
+    np.testing.assert_allclose(fast, conv2d_im2col(x, w, b, padding=1), rtol=1e-4, atol=2e-4)
+    # mixed dtypes promote as the reference does
+    assert conv2d_im2col_fast(x[:1, :2, :5, :5], w[:3, :2].astype(np.float64)).dtype == \
+        conv2d_im2col(x[:1, :2, :5, :5], w[:3, :2].astype(np.float64)).dtype == np.float64
+
+
+def test_conv2d_im2col_fast_ints_lists_and_errors():
+    x = RNG.integers(-5, 5, size=(1, 2, 4, 4))
+    w = RNG.integers(-3, 3, size=(3, 2, 2, 2))
+    np.testing.assert_array_equal(conv2d_im2col_fast(x, w, padding=1), conv2d_im2col(x, w, padding=1))
+    np.testing.assert_array_equal(conv2d_im2col_fast(x.tolist(), w.tolist(), [0, 0, 0], padding=[1, 1]),
+                                  conv2d_im2col(x, w, padding=1))
+    with pytest.raises(ValueError, match="x must be"):
+        conv2d_im2col_fast(np.ones((3, 4, 4)), np.ones((1, 3, 2, 2)))
+    with pytest.raises(ValueError, match="channels"):
+        conv2d_im2col_fast(np.ones((1, 3, 4, 4)), np.ones((1, 2, 2, 2)))
+    with pytest.raises(ValueError, match="kernel"):
+        conv2d_im2col_fast(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match="stride"):
+        conv2d_im2col_fast(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=0)
+    with pytest.raises(TypeError, match="padding"):
+        conv2d_im2col_fast(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding=1.5)
+
+
+def test_conv2d_im2col_fast_uses_no_library_convolution(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("conv2d_im2col_fast called a library convolution")
+    for module, name in ((F, "conv2d"), (F, "unfold"), (torch, "conv2d"), (scipy.signal, "correlate2d"),
+                         (scipy.signal, "convolve2d"), (scipy.signal, "fftconvolve"), (scipy.signal, "correlate"),
+                         (scipy.signal, "convolve"), (np.lib.stride_tricks, "sliding_window_view")):
+        monkeypatch.setattr(module, name, forbidden)
+    x, w = RNG.normal(size=(2, 3, 6, 6)), RNG.normal(size=(4, 3, 3, 3))
+    assert conv2d_im2col_fast(x, w, padding=1).shape == (2, 4, 6, 6)

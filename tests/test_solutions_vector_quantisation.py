@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 from sklearn.cluster import KMeans
 
-from solutions import VectorQuantizer, kmeans, quantize_image, vq
+import solutions.vector_quantisation as vq_module
+from solutions import VectorQuantizer, kmeans, quantize_image, quantize_image_fast, vq, vq_fast
 
 RNG = np.random.default_rng(5)
 
@@ -247,6 +248,108 @@ def test_quantize_image_errors():
         quantize_image(np.zeros((4, 4, 3), np.float64), 2)
     with pytest.raises(ValueError, match="k must"):
         quantize_image(np.zeros((4, 4, 3), np.uint8), 0)
+
+
+# --- the fast paths: vq_fast, quantize_image_fast (and _lloyd_fast, its Lloyd steps) --------------
+
+@pytest.mark.parametrize("n, k, d", [(1, 1, 1), (511, 3, 2), (513, 7, 3), (5000, 64, 3), (1200, 1, 5),
+                                     (4097, 33, 16), (9000, 20, 20), (300, 40, 64)])
+def test_vq_fast_equals_vq_and_scipy(n, k, d):
+    X, Y = RNG.normal(size=(n, d)), RNG.normal(size=(k, d))   # n across the block sizes 512 and 4096
+    codes, dists = vq_fast(X, Y)
+    ref_codes, ref_dists = vq(X, Y)
+    np.testing.assert_array_equal(codes, ref_codes)
+    np.testing.assert_array_equal(dists, ref_dists)
+    np.testing.assert_array_equal(codes, scipy.cluster.vq.vq(X, Y)[0])
+    assert codes.dtype == ref_codes.dtype and dists.dtype == ref_dists.dtype
+
+
+def test_vq_fast_ties_far_from_the_origin_near_zero_lists():
+    Xi, Yi = RNG.integers(0, 4, size=(3000, 3)), RNG.integers(0, 4, size=(20, 3))        # many exact ties
+    np.testing.assert_array_equal(vq_fast(Xi, Yi)[0], vq(Xi, Yi)[0])
+    np.testing.assert_array_equal(vq_fast(Xi, Yi)[0], scipy.cluster.vq.vq(Xi, Yi)[0])
+    Xb, Yb = 10**9 + Xi, 10**9 + Yi                                                     # and at 1e9
+    np.testing.assert_array_equal(vq_fast(Xb, Yb)[0], scipy.cluster.vq.vq(Xb, Yb)[0])
+    X, Y = 1e6 + RNG.random((2000, 3)), 1e6 + RNG.random((50, 3))
+    np.testing.assert_array_equal(vq_fast(X, Y)[0], true_dists(X, Y).argmin(axis=1))
+    Y = RNG.normal(size=(10, 32)) * 100
+    X = Y[RNG.integers(0, 10, size=5000)] + RNG.normal(size=(5000, 32)) * 1e-9
+    codes, dists = vq_fast(X, Y)
+    np.testing.assert_allclose(dists, true_dists(X, Y)[np.arange(5000), codes], rtol=1e-6, atol=1e-12)
+    assert (dists < 1e-7).all()
+    np.testing.assert_array_equal(vq_fast([[0.0, 0.0], [5.0, 5.0], [1.0, 0.2]], [[0.0, 0.0], [4.0, 4.0]])[0], [0, 1, 0])
+    np.testing.assert_array_equal(vq_fast(np.array([0.1, 2.9, 5.0]), np.array([0.0, 3.0]))[0], [0, 1, 1])
+
+
+def test_vq_fast_errors_name_the_argument():
+    with pytest.raises(ValueError, match="code_book"):
+        vq_fast(np.ones((4, 3)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="obs"):
+        vq_fast(np.ones((4, 3, 2)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="code_book"):
+        vq_fast(np.ones((4, 3)), np.ones((0, 3)))
+
+
+def weighted_lloyd_cases():
+    rng = np.random.default_rng(11)
+    blobs3 = blobs(400, [[0, 0, 0], [5, 5, 0], [0, 6, 6], [9, 0, 3]], 1.0, rng)
+    colours = rng.integers(0, 256, size=(3000, 3)).astype(np.float64)
+    discrete = np.repeat(np.array([[0.0, 0.0], [12.0, 12.0], [3.0, 1.0]]), [5, 4, 1], axis=0)
+    far = 1e6 + rng.random((800, 2))
+    return [("blobs", blobs3, np.ones(len(blobs3)), 12), ("colours", colours, rng.integers(1, 50, 3000) * 1.0, 40),
+            ("discrete, empty codes re-seeded", discrete, np.ones(10), 5), ("far", far, rng.random(800) + 0.5, 9),
+            ("one code", blobs3, np.ones(len(blobs3)), 1)]
+
+
+@pytest.mark.parametrize("name, X, w, k", weighted_lloyd_cases(), ids=lambda v: v if isinstance(v, str) else "")
+def test_lloyd_fast_makes_the_same_steps_as_lloyd(name, X, w, k):
+    for iters in (0, 1, 7, 20):
+        expected = vq_module._lloyd(X, w, k, iters, np.random.default_rng(iters))
+        np.testing.assert_array_equal(vq_module._lloyd_fast(X, w, k, iters, np.random.default_rng(iters)), expected)
+
+
+def test_lloyd_fast_skips_most_searches_once_the_codes_settle(monkeypatch):
+    # the bounds must do something (else _lloyd_fast is _lloyd with extra steps): count the points searched
+    X = blobs(1000, [[0, 0, 0], [8, 8, 0], [0, 9, 9], [12, 0, 4]], 1.0, np.random.default_rng(2))
+    searched, nearest_two = [], vq_module._nearest_two
+    monkeypatch.setattr(vq_module, "_nearest_two", lambda P, Y: searched.append(len(P)) or nearest_two(P, Y))
+    vq_module._lloyd_fast(X, np.ones(len(X)), 8, 20, np.random.default_rng(0))
+    assert searched[0] == len(X) and sum(searched) < 0.5 * 20 * len(X)
+
+
+@pytest.mark.parametrize("k, seed", [(1, 0), (2, 1), (16, 0), (16, 2), (64, 0), (200, 3)])
+def test_quantize_image_fast_equals_quantize_image(small_photo, k, seed):
+    out = quantize_image_fast(small_photo, k, seed=seed)
+    np.testing.assert_array_equal(out, quantize_image(small_photo, k, seed=seed))
+    assert out.dtype == np.uint8 and out.shape == small_photo.shape
+
+
+def test_quantize_image_fast_equals_the_reference_on_a_larger_crop():
+    img = np.ascontiguousarray(skimage.data.astronaut()[100:260, 150:330])   # 160×180, ~18k colours
+    np.testing.assert_array_equal(quantize_image_fast(img, 50, seed=4), quantize_image(img, 50, seed=4))
+
+
+def test_quantize_image_fast_fewer_colours_than_k_errors_and_quality(small_photo):
+    img = np.zeros((8, 8, 3), np.uint8)
+    img[:4] = [255, 0, 0]
+    img[:, :2] = [0, 10, 200]
+    for k in (2, 3, 10):
+        np.testing.assert_array_equal(quantize_image_fast(img, k), quantize_image(img, k))
+    out = quantize_image_fast(img, 10)
+    assert out is not img and np.array_equal(out, img)
+    with pytest.raises(ValueError, match="image"):
+        quantize_image_fast(np.zeros((4, 4), np.uint8), 2)
+    with pytest.raises(ValueError, match="image"):
+        quantize_image_fast(np.zeros((4, 4, 3), np.float64), 2)
+    with pytest.raises(ValueError, match="k must"):
+        quantize_image_fast(np.zeros((4, 4, 3), np.uint8), 0)
+    # independent of the reference: as good as scikit-learn's k-means (within 10%, three seeds)
+    pixels = small_photo.reshape(-1, 3).astype(np.float64)
+    sk = [KMeans(n_clusters=16, n_init=1, max_iter=20, random_state=s).fit(pixels) for s in range(3)]
+    theirs = [mse(np.clip(np.rint(m.cluster_centers_), 0, 255).astype(np.uint8)[m.labels_].reshape(small_photo.shape),
+                  small_photo) for m in sk]
+    ours = [mse(quantize_image_fast(small_photo, 16, seed=s), small_photo) for s in range(3)]
+    assert np.mean(ours) <= 1.10 * np.mean(theirs)
 
 
 # --- VectorQuantizer ----------------------------------------------------------------------------
