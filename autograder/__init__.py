@@ -6,7 +6,7 @@
     check("Q2.1", Q2_1)        # a question of understanding
 
 Command line (`python -m autograder --help`): release, check, grade, sync.
-The exercises, their cases and points are data in `autograder.registry`.
+The exercises, their cases and points are data in `autograder.exercises` (one module per chapter).
 """
 from .hints import hint
 from .selfcheck import CheckResult, check

@@ -7,7 +7,7 @@ EXIT_MISUSE = 2
 
 def _release(a):
     from .engine import solutions_available
-    from .release import release
+    from .authoring.release import release
     if not a.no_answers and not solutions_available():
         print("autograder release: error: the public answers are computed with the `solutions` "
               "package, which does not import (or pass --no-answers)", file=sys.stderr)
@@ -87,7 +87,7 @@ def _report(a):
 
 
 def _sync(a):
-    from .sync import sync
+    from .authoring.sync import sync
     drifts = sync(a.bookdir, check=a.check)
     for d in drifts:
         print(d)

@@ -1,12 +1,14 @@
 """`check PATH`: the self-check of a learner's whole notebook or .py file, in this process.
 
-The file is loaded under the grading rule (`_loader.py`: imports, defs, classes, plain
+The file is loaded under the grading rule (`loader.py`: imports, defs, classes, plain
 constants), then every exercise it defines is checked with its public cases (only its own
 chapter's exercises when the file name starts with a chapter number, e.g. `03_...`).
 """
 import pathlib
 
-from . import _loader, notebook, registry
+from . import exercises as catalogue
+from .authoring import notebook
+from .sandbox import loader
 from .selfcheck import check
 
 
@@ -15,10 +17,10 @@ def load_file(path):
     path = pathlib.Path(path)
     ns = {"__name__": "__submission__"}
     try:
-        text = _loader.decode_source(path.read_bytes(), path.name)
+        text = loader.decode_source(path.read_bytes(), path.name)
     except (OSError, ValueError) as e:
         return ns, [str(e)]
-    return ns, _loader.load(text, path.name, ns)
+    return ns, loader.load(text, path.name, ns)
 
 
 def check_file(path, exercise=None, answers_dir=None):
@@ -28,12 +30,12 @@ def check_file(path, exercise=None, answers_dir=None):
         print(f"! {p}")
     chapter = notebook.chapter_of(path)
     if exercise:
-        names = [registry.get(exercise).name]
+        names = [catalogue.get(exercise).name]
     else:   # a chapter file (01_...): that chapter's exercises; else whatever the file defines
-        names = [ex.name for ex in registry.EXERCISES
+        names = [ex.name for ex in catalogue.EXERCISES
                  if ex.name in ns and (chapter is None or ex.chapter == chapter)]
     if not names:
-        print(f"{path}: defines none of the exercises ({', '.join(registry.BY_NAME)})")
+        print(f"{path}: defines none of the exercises ({', '.join(catalogue.BY_NAME)})")
         return 1
     passed = 0
     for name in names:

@@ -2,11 +2,11 @@
 
 `compare(exp, got)` returns None when they agree, else one line of feedback: the shape, the
 first differing element, the dtype, a missing gradient. The trees are those of
-`_harness.run_case`; nothing here calls learner code.
+`sandbox.harness.run_case`; nothing here calls learner code.
 """
 import numpy as np
 
-from ._harness import decode, encode
+from .sandbox.harness import decode, encode
 
 _ARRAYS = ("array", "tensor", "sparse")
 

@@ -4,7 +4,7 @@ The flow of every check, in-process or sandboxed:
 
     plain = plain_case(ex, case)                      # registry Case -> (tree, arrays)
     expected = reference_result(ex, plain)            # the reference, in the grader's process
-    got = _harness.run_case(fn, *plain, forbidden)    # the learner, here or in a child
+    got = harness.run_case(fn, *plain, forbidden)    # the learner, here or in a child
     ok, feedback = verdict(ex, plain, expected, got)  # plain data only
 """
 import importlib
@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _harness
+from .sandbox import harness
 from .compare import (as_numpy, compare, compare_grads, describe, error_feedback,
                       matches_value)
-from .registry import T, tolerance
+from .exercises import T, tolerance
 
 
 # ----------------------------------------------------------------------------- plain cases
@@ -31,7 +31,7 @@ def _to_tree(v, arrays):
         return {"$": kind, "items": [_to_tree(x, arrays) for x in v]}
     if isinstance(v, dict):
         return {"$": "dict", "items": {k: _to_tree(x, arrays) for k, x in v.items()}}
-    tree, _ = _harness.encode(v, arrays, prefix="i")
+    tree, _ = harness.encode(v, arrays, prefix="i")
     return tree
 
 
@@ -88,7 +88,7 @@ def python_inputs(tree, arrays):
             return tuple(items) if t["$"] == "tuple" else items
         if isinstance(t, dict) and t.get("$") == "dict":
             return {k: dec(x) for k, x in t["items"].items()}
-        return _harness.decode(t, arrays, torch_ok=False)
+        return harness.decode(t, arrays, torch_ok=False)
     return dec(tree["args"]), dec(tree["kwargs"])
 
 
@@ -104,7 +104,7 @@ def solutions_available():
 def reference(name):
     """The reference implementation of `name`, from its chapter's module `solutions.<module>`
     (raises ImportError without `solutions`)."""
-    from .registry import get
+    from .exercises import get
     return getattr(importlib.import_module(f"solutions.{get(name).module}"), name)
 
 
@@ -114,7 +114,7 @@ class GraderError(RuntimeError):
 
 def reference_result(ex, plain):
     tree, arrays = plain
-    res = _harness.run_case(reference(ex.name), tree, arrays)
+    res = harness.run_case(reference(ex.name), tree, arrays)
     err = res[0].get("error")
     if err and not (tree.get("raises") and tree["raises"] in res[0]["mro"]):
         raise GraderError(f"{ex.name}: the reference raised {err}: {res[0]['message']} "
@@ -152,7 +152,7 @@ def _numeric(tree):
 
 
 def verdict(ex, plain, expected, got, speed_scale=1.0):
-    """Judge one case. expected/got: (result_tree, arrays) from `_harness.run_case`.
+    """Judge one case. expected/got: (result_tree, arrays) from `harness.run_case`.
 
     speed_scale: how much slower this machine is than the one that timed the reference
     (1.0 when the reference was timed here)."""

@@ -27,7 +27,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import engine, questions, registry, sandbox
+from . import engine, questions, sandbox
+from . import exercises as catalogue
 from .compare import compare, compare_grads
 from .selfcheck import format_lines
 
@@ -132,7 +133,7 @@ def prepare(seed, names=None, public_only=False):
         limiter = None
     out = {}
     try:
-        for ex in registry.EXERCISES:
+        for ex in catalogue.EXERCISES:
             if names and ex.name not in names:
                 continue
             plains, expected = [], []
@@ -446,8 +447,8 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     if not engine.solutions_available():
         raise GraderMisuse("grading needs the reference package `solutions` (the expected "
                            "answers are computed from it, in the grader's process)")
-    names = exercises or [ex.name for ex in registry.EXERCISES]
-    unknown = [n for n in names if n not in registry.BY_NAME]
+    names = exercises or [ex.name for ex in catalogue.EXERCISES]
+    unknown = [n for n in names if n not in catalogue.BY_NAME]
     if unknown:
         raise GraderMisuse(f"unknown exercise(s): {', '.join(unknown)}")
     subs = collect(paths)
@@ -611,7 +612,7 @@ def grade_one(servers, slot, sub, prep, names, limits, plan=None, public_only=Fa
         iso = isolation_report([r for r, _ in replies.values()], plan, limits)
         doc = gradescope_json(sub.name, results, problems, reply.get("output", ""),
                               time.monotonic() - t0, isolation=iso, public_only=public_only)
-        if set(names) == set(registry.BY_NAME):   # questions of understanding: parsed here, never run
+        if set(names) == set(catalogue.BY_NAME):   # questions of understanding: parsed here, never run
             questions.add_to_results(doc, sub.files)
         return doc
     finally:

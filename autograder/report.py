@@ -15,7 +15,7 @@ JavaScript, no network) and OUT/report.json (the same figures, for scripts):
 
 Everything comes from the results files, except the similarity, which needs the learners'
 files (`submissions=`, the PATHs given to `grade`). They are read and *parsed* here, in the
-grader's process, with the notebook rule's own extraction (`_loader`): learner code is never
+grader's process, with the notebook rule's own extraction (`sandbox.loader`): learner code is never
 run for the report.
 
 Per-group verdicts and misconceptions are read from each test's feedback text (the lines that
@@ -37,7 +37,8 @@ import statistics
 import sys
 import time
 
-from . import _loader, registry
+from . import exercises as catalogue
+from .sandbox import loader
 from .selfcheck import FAIL, PASS
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ MISCONCEPTION_SECTIONS = {
     "means instead of sums": (6, "the-weights-smoothing-and-the-starting-image"),
 }
 
-# What a learner's code ran into, recognised in the feedback (grade.py, _forkserver.py).
+# What a learner's code ran into, recognised in the feedback (grade.py, sandbox/forkserver.py).
 INCIDENTS = [
     ("time", "time limit", ("timeout: more than", "CPU time limit")),
     ("memory", "memory", ("MemoryError", "killed (memory or CPU limit?)")),
@@ -204,8 +205,8 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
     docs = load_results(out)
     batch = _read_json(out / "batch.json") or {}
     grades = read_grades_csv(out)
-    names = [n for n in batch.get("exercises", []) if n in registry.BY_NAME] or \
-        [ex.name for ex in registry.EXERCISES
+    names = [n for n in batch.get("exercises", []) if n in catalogue.BY_NAME] or \
+        [ex.name for ex in catalogue.EXERCISES
          if any(t.get("name") == ex.name for d in docs.values() for t in d["tests"])]
     if book_url is None:
         book_url = os.path.relpath(ROOT / "_build" / "html" / "book", out.resolve())
@@ -213,7 +214,7 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
 
     totals = {s: float(d.get("score", 0) or 0) for s, d in docs.items()}
     maxima = {s: sum(float(t.get("max_score", 0) or 0) for t in d["tests"]) for s, d in docs.items()}
-    maximum = max([sum(registry.BY_NAME[n].max_points for n in names)] + list(maxima.values()))
+    maximum = max([sum(catalogue.BY_NAME[n].max_points for n in names)] + list(maxima.values()))
     values = sorted(totals.values())
     q1, med, q3 = _quantiles(values)
     edges = histogram_edges(maximum)
@@ -230,7 +231,7 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
 
     exercises = []
     for n in names:
-        ex = registry.BY_NAME[n]
+        ex = catalogue.BY_NAME[n]
         tests = {s: next((t for t in d["tests"] if t.get("name") == n), None) for s, d in docs.items()}
         got = [float(t.get("score", 0) or 0) if t else 0.0 for t in tests.values()]
         attempted = [s for s, t in tests.items() if t is not None and
@@ -353,7 +354,7 @@ def isolation_record(batch, docs):
 
 def exercise_anchor(ex):
     """The id of the exercise's heading in the built book ("### Exercise 11: `conv2d_im2col`")."""
-    number = [e.name for e in registry.EXERCISES].index(ex.name) + 1
+    number = [e.name for e in catalogue.EXERCISES].index(ex.name) + 1
     return f"exercise-{number}-{ex.name.lower().replace('_', '-')}"
 
 
@@ -363,34 +364,34 @@ _BUILTINS = frozenset(dir(builtins))
 
 def graded_definitions(files):
     """{exercise: (source text, ast node)} of one submission's files, as grading sees them:
-    the statements the notebook rule keeps (`_loader.keep`), the last definition of a name in
-    a file, and across files the owner `_loader.share_exercises` picks."""
+    the statements the notebook rule keeps (`loader.keep`), the last definition of a name in
+    a file, and across files the owner `loader.share_exercises` picks."""
     namespaces = []
     for label, path, chapter in files:
         try:
             data = pathlib.Path(path).read_bytes()[:20 << 20]
-            text = _loader.decode_source(data, label)
-            cells = _loader.code_cells(text, label)
+            text = loader.decode_source(data, label)
+            cells = loader.code_cells(text, label)
         except (OSError, ValueError, TypeError):
             continue
         defs = {}
         for _, src in cells:
-            src = _loader._strip_magics(src)
+            src = loader._strip_magics(src)
             try:
                 tree = ast.parse(src)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             lines = src.splitlines()
             for stmt in tree.body:
-                if _loader.keep(stmt) and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,
+                if loader.keep(stmt) and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                             ast.ClassDef)) \
-                        and stmt.name in registry.BY_NAME:
+                        and stmt.name in catalogue.BY_NAME:
                     first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
                     defs[stmt.name] = ("\n".join(lines[first - 1:stmt.end_lineno]), stmt)
         namespaces.append((label, chapter, defs))
     probe = {}
-    _loader.share_exercises(namespaces + [("\uffff", None, probe)],
-                            {ex.name: ex.chapter for ex in registry.EXERCISES})
+    loader.share_exercises(namespaces + [("\uffff", None, probe)],
+                            {ex.name: ex.chapter for ex in catalogue.EXERCISES})
     return probe
 
 
@@ -502,7 +503,7 @@ def fingerprints(files):
 
 def _reference_fingerprints():
     out = {}
-    for ex in registry.EXERCISES:
+    for ex in catalogue.EXERCISES:
         path = ROOT / "solutions" / f"{ex.module}.py"
         if path.is_file():
             fp = fingerprints([(path.name, str(path), ex.chapter)]).get(ex.name)

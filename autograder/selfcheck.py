@@ -8,7 +8,9 @@ text is deterministic (no timings, no addresses), because nbval compares noteboo
 import sys
 from dataclasses import dataclass, field
 
-from . import _harness, answers, engine, questions, registry
+from . import answers, engine, questions
+from . import exercises as catalogue
+from .sandbox import harness
 
 PASS, FAIL = "✔", "✘"
 
@@ -77,7 +79,7 @@ def run_public(ex, fn, source=None):
     for gi, pairs in cases:
         verdicts = []
         for plain, expected in pairs:
-            got = _harness.run_case(fn, plain[0], plain[1], ex.forbidden, ns)
+            got = harness.run_case(fn, plain[0], plain[1], ex.forbidden, ns)
             verdicts.append(engine.verdict(ex, plain, expected, got, speed_scale=scale))
         groups.append(engine.group_result(ex, gi, verdicts, [p for p, _ in pairs]))
     return engine.finish(ex, groups)
@@ -141,7 +143,7 @@ def check(name, fn, *, answers_dir=None, quiet=False):
     """
     if name in questions.BY_ID:
         return questions.check(name, fn, quiet=quiet)
-    ex = registry.get(name)
+    ex = catalogue.get(name)
     if fn is None or not callable(fn):
         result = engine.finish(ex, [], f"expected a function or class, got {type(fn).__name__}")
     else:

@@ -14,14 +14,15 @@ import sys
 import pytest
 
 from autograder import grade as grading
-from autograder import registry, sandbox
+from autograder import sandbox
+from autograder import exercises as catalogue
 
 FIX = pathlib.Path(__file__).parent / "fixtures" / "submissions"
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = list(registry.CHAPTERS.values())
+MODULES = list(catalogue.CHAPTERS.values())
 ESCAPE = pathlib.Path("/tmp/autograder_fixture_escape.txt")
-NAMES = [ex.name for ex in registry.EXERCISES]
-MAX = {ex.name: ex.max_points for ex in registry.EXERCISES}
+NAMES = [ex.name for ex in catalogue.EXERCISES]
+MAX = {ex.name: ex.max_points for ex in catalogue.EXERCISES}
 # the corpus grades as before where the kernel lacks the wall (tests/test_autograder_wall.py
 # skips there, saying why); where it has it, the wall is required, as for an instructor
 _KERNEL = sandbox.isolation_available()
@@ -164,11 +165,11 @@ def test_the_sandbox_never_gets_answers_or_the_seed(tmp_path):
                 assert set(tree) == {"args", "kwargs", "call", "grad", "repeat"}
                 assert all(k.startswith("i") for k in keys)         # inputs only
     # the public fork server never holds a hidden case's inputs, nor the hidden one a public's
-    ex = registry.get("inner")
+    ex = catalogue.get("inner")
     for name in prep:
         gis = [gi for gi, _ in prep[name]["plains"]]
         for which in ("public", "hidden"):
-            assert all(registry.get(name).groups[gis[ci]].public == (which == "public")
+            assert all(catalogue.get(name).groups[gis[ci]].public == (which == "public")
                        for ci in prep[name]["phases"][which])
     assert ex.groups
 
@@ -272,7 +273,7 @@ def test_every_results_json_matches_the_gradescope_schema(batch):
 
 
 def test_hidden_cases_depend_on_the_seed_and_are_not_in_the_public_ones():
-    ex = registry.get("inner")
+    ex = catalogue.get("inner")
     hidden = [gi for gi, g in enumerate(ex.groups) if not g.public][0]
     a, b = ex.cases(hidden, seed=1), ex.cases(hidden, seed=2)
     assert repr(a[0].args) != repr(b[0].args)

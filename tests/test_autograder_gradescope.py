@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder import registry
+from autograder import exercises as catalogue
 from test_autograder_grade import GRADESCOPE_SCHEMA, good_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ def test_a_submission_folder_is_graded_into_results_json(tmp_path):
     doc = run_autograder(tmp_path, sub)
     jsonschema.validate(doc, GRADESCOPE_SCHEMA)
     assert doc["score"] == sum(t["max_score"] for t in doc["tests"]) > 0, doc["output"]
-    assert len(doc["tests"]) == len(registry.EXERCISES)
+    assert len(doc["tests"]) == len(catalogue.EXERCISES)
 
 
 def test_a_broken_setup_still_writes_a_valid_result(tmp_path):

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from autograder import _harness, _loader
+from autograder.sandbox import harness as _harness, loader as _loader
 
 
 SOURCE = '''

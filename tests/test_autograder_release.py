@@ -11,7 +11,9 @@ import sys
 import pytest
 
 from autograder import grade as grading
-from autograder import hints, notebook, registry, release, sandbox
+from autograder import hints, sandbox
+from autograder import exercises as catalogue
+from autograder.authoring import notebook, release
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIXBOOK = ROOT / "tests" / "fixtures" / "submissions" / "book"
@@ -31,7 +33,7 @@ def defined_exercises(folder):
             lines = src.splitlines()
             for b, e in notebook.blocks(src):
                 names += [n for n in notebook.defined_names("\n".join(lines[b + 1:e]))
-                          if n in registry.BY_NAME]
+                          if n in catalogue.BY_NAME]
     return names
 
 
@@ -88,9 +90,9 @@ def test_public_answers_are_plain_data(released):
     with np.load(released / "public_answers.npz", allow_pickle=False) as z:
         assert len(z.files) > 100
     doc = json.loads((released / "public_answers.json").read_text())
-    assert set(doc["exercises"]) == set(registry.BY_NAME)
+    assert set(doc["exercises"]) == set(catalogue.BY_NAME)
     for name, groups in doc["exercises"].items():        # hidden groups are not there
-        ex = registry.get(name)
+        ex = catalogue.get(name)
         assert [g is not None for g in groups] == [g.public for g in ex.groups]
 
 
@@ -234,7 +236,7 @@ def test_learner_package_has_the_helpers_and_no_exercise(tmp_path):
     for name, text in texts.items():
         defined = {n.name for n in ast.walk(ast.parse(text))
                    if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-        assert not defined & set(registry.BY_NAME), (name, defined & set(registry.BY_NAME))
+        assert not defined & set(catalogue.BY_NAME), (name, defined & set(catalogue.BY_NAME))
         top = [n for n in ast.parse(text).body if isinstance(n, (ast.Import, ast.ImportFrom))]
         assert all(release._shipped(m) for n in top for m in release._imported_modules(ast.unparse(n)))
 

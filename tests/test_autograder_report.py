@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 from autograder import grade as grading
-from autograder import registry, report, sandbox
+from autograder import report, sandbox
+from autograder import exercises as catalogue
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "submissions"
@@ -75,7 +76,7 @@ def batch(tmp_path_factory):
 def test_fixtures_grade_as_announced(batch):
     """alice, bob and carol are correct solutions (so similar != wrong); the others fail."""
     docs = batch["docs"]
-    full = sum(registry.BY_NAME[n].max_points for n in EXS)
+    full = sum(catalogue.BY_NAME[n].max_points for n in EXS)
     for name in ("alice", "bob", "carol"):
         assert docs[name]["score"] == full, docs[name]["output"]
     assert docs["grace_syntax_error"]["score"] == 0
@@ -89,7 +90,7 @@ def test_score_figures_recomputed(batch):
     sc = data["scores"]
     assert sc["mean"] == pytest.approx(np.mean(totals))
     assert (sc["q1"], sc["median"], sc["q3"]) == pytest.approx((q1, med, q3))
-    assert sc["max"] == sum(registry.BY_NAME[n].max_points for n in EXS)
+    assert sc["max"] == sum(catalogue.BY_NAME[n].max_points for n in EXS)
     assert sc["grades_csv"] == "agrees"
     counts, _ = np.histogram(totals, bins=sc["histogram"]["edges"])
     assert sc["histogram"]["counts"] == counts.tolist()
@@ -103,7 +104,7 @@ def test_per_exercise_figures_recomputed(batch):
     assert list(by_name) == EXS
     for n in EXS:
         got = [float(r[n]) for r in rows]
-        top = registry.BY_NAME[n].max_points
+        top = catalogue.BY_NAME[n].max_points
         e = by_name[n]
         assert e["mean"] == pytest.approx(statistics.mean(got)), n
         assert e["full_share"] == pytest.approx(sum(g == top for g in got) / len(got)), n
@@ -181,9 +182,9 @@ def test_book_links_exist():
     is one newer than its notebook, and in the notebook (ids made as Sphinx makes them, with
     docutils' make_id)."""
     from docutils.nodes import make_id
-    links = [(ex.chapter, report.exercise_anchor(ex)) for ex in registry.EXERCISES]
+    links = [(ex.chapter, report.exercise_anchor(ex)) for ex in catalogue.EXERCISES]
     links += list(report.MISCONCEPTION_SECTIONS.values())
-    labels = {label for ex in registry.EXERCISES for label, _ in ex.misconceptions}
+    labels = {label for ex in catalogue.EXERCISES for label, _ in ex.misconceptions}
     assert set(report.MISCONCEPTION_SECTIONS) <= labels      # no stale label
     for chapter, anchor in links:
         page = report.CHAPTER_PAGES[chapter]
@@ -291,7 +292,7 @@ def test_learner_code_is_escaped(tmp_path):
         (out / n).mkdir(parents=True)
         (out / n / "results.json").write_text(json.dumps(
             {"score": 0, "output": "", "tests": [
-                {"name": e, "score": 0, "max_score": registry.BY_NAME[e].max_points,
+                {"name": e, "score": 0, "max_score": catalogue.BY_NAME[e].max_points,
                  "output": f"✘ {e}: <b>hi</b>"} for e in EXS]}))
     html_path, _, data = report.write_report(out, submissions=sorted(str(p) for p in subs.iterdir()))
     assert data["similarity"]["pairs"]

@@ -21,7 +21,9 @@ import sys
 
 import pytest
 
-from autograder import _wall, registry, sandbox
+from autograder import sandbox
+from autograder import exercises as catalogue
+from autograder.sandbox import wall as _wall
 from autograder import grade as grading
 from test_autograder_grade import MAX, good_source, header, processes, scores
 
@@ -141,7 +143,7 @@ def test_hidden_cases_echo_nothing_the_learner_controls(walled):
     assert hidden == ["✘ convolve2d · hidden random inputs: 0/3 — a hidden case failed: raised "
                       "ValueError (a subclass)"], test["output"]
     assert "Leak_" in test["output"].split("· hidden")[0]       # public cases: full feedback
-    ex = registry.get("convolve2d")
+    ex = catalogue.get("convolve2d")
     public = sum(len(ex.cases(gi)) for gi, g in enumerate(ex.groups) if g.public)
     assert doc["output"].count("ECHO") == public, doc["output"]  # nothing printed in hidden cases
 
@@ -237,7 +239,7 @@ def test_without_the_kernels_wall_hidden_cases_are_refused_unless_allowed(tmp_pa
     grading.grade([str(sub)], tmp_path / "o3", exercises=["inner"], log=lambda *a: None,
                   public_only=True)
     doc = json.loads((tmp_path / "o3" / "good" / "results.json").read_text())
-    public = sum(g.points for g in registry.get("inner").groups if g.public)
+    public = sum(g.points for g in catalogue.get("inner").groups if g.public)
     assert doc["score"] == doc["tests"][0]["max_score"] == public
     assert "public cases only" in doc["output"] and doc["extra_data"]["cases"] == "public only"
 
@@ -275,14 +277,14 @@ def test_hidden_feedback_is_built_from_data_not_sentences():
     """A failed hidden case: the kind of failure, a built-in exception type, a misconception;
     never a message, a value or a shape (the k-means judge's sentence names shapes)."""
     def first_hidden(name):
-        ex = registry.get(name)
+        ex = catalogue.get(name)
         gi = next(i for i, g in enumerate(ex.groups) if not g.public)
         from autograder import engine
         plain = engine.plain_case(ex, ex.cases(gi, seed=7)[0])
         return ex, plain, engine.reference_result(ex, plain)
 
     ex, plain, expected = first_hidden("kmeans")
-    from autograder import _harness
+    from autograder.sandbox import harness as _harness
     import numpy as np
     got = _harness.encode((np.zeros((1, 17)), 0.5), {}, prefix="r")
     text = grading.hidden_feedback(ex, plain, expected, ({"value": got[0]}, got[1]))

@@ -9,7 +9,7 @@ import pytest
 
 from autograder import check
 from autograder import grade as grading
-from autograder import registry
+from autograder import exercises as catalogue
 from solutions.style_transfer import gatys_loop
 
 
@@ -97,7 +97,7 @@ def graded(tmp_path_factory):
 
 
 def test_correct_loops_score_full_marks(graded):
-    full = registry.get("gatys_loop").max_points
+    full = catalogue.get("gatys_loop").max_points
     assert graded["reference"]["score"] == full, graded["reference"]["output"]
     assert graded["other"]["score"] == full, graded["other"]["output"]
 

@@ -17,7 +17,9 @@ import re
 
 import pytest
 
-from autograder import hints, notebook, registry, release
+from autograder import hints
+from autograder import exercises as catalogue
+from autograder.authoring import notebook, release
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -37,8 +39,8 @@ def solution_names(path):
 
 def reference(name):
     """The reference object of an exercise or helper (searched in the chapter modules)."""
-    ex = registry.BY_NAME.get(name)
-    modules = [ex.module] if ex else list(registry.CHAPTERS.values())
+    ex = catalogue.BY_NAME.get(name)
+    modules = [ex.module] if ex else list(catalogue.CHAPTERS.values())
     for m in modules:
         mod = importlib.import_module(f"solutions.{m}")
         if hasattr(mod, name):
@@ -83,7 +85,7 @@ def leaked_statements(name, texts):
 
 
 def test_every_exercise_has_two_or_three_levels():
-    for ex in registry.EXERCISES:
+    for ex in catalogue.EXERCISES:
         assert ex.name in hints.HINTS, ex.name
     for name, levels in hints.HINTS.items():
         assert 2 <= len(levels) <= 3, name

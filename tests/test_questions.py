@@ -6,7 +6,8 @@ import pathlib
 
 import pytest
 
-from autograder import check, notebook, questions, release
+from autograder import check, questions
+from autograder.authoring import notebook, release
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from autograder import notebook, sync
+from autograder.authoring import notebook, sync
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"

@@ -10,7 +10,8 @@ import inspect
 import pathlib
 from dataclasses import dataclass
 
-from . import notebook, registry
+from .. import exercises as catalogue
+from . import notebook
 
 
 @dataclass
@@ -24,14 +25,14 @@ class Drift:
 
 
 def module_for(name, nb_path):
-    ex = registry.BY_NAME.get(name)
+    ex = catalogue.BY_NAME.get(name)
     if ex is not None:
         return importlib.import_module(f"solutions.{ex.module}")
     chapter = notebook.chapter_of(nb_path)
-    if chapter not in registry.CHAPTERS:
+    if chapter not in catalogue.CHAPTERS:
         raise LookupError(f"{nb_path}: cannot tell the module of {name!r} (not an exercise, "
                           "and the notebook name has no chapter number)")
-    return importlib.import_module(f"solutions.{registry.CHAPTERS[chapter]}")
+    return importlib.import_module(f"solutions.{catalogue.CHAPTERS[chapter]}")
 
 
 def block_source(names, nb_path):

@@ -8,7 +8,7 @@ Isolation, from the outside in:
     as a whole process group at a time limit; as root it runs as an unprivileged uid
     (one per job slot, so that no slot can signal another) in a private scratch folder;
   - limits: wall clock per exercise, CPU time, address space, file size, processes;
-  - the kernel's wall (_wall.py), in each child before any learner statement runs: Landlock
+  - the kernel's wall (wall.py), in each child before any learner statement runs: Landlock
     (read only the Python installation, its site-packages and system libraries; write only
     the scratch folder; execute nothing; no TCP; no signals or abstract sockets out) and a
     seccomp filter (no new process, no exec, no socket, no ptrace);
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-HERE = pathlib.Path(__file__).resolve().parent
-PROJECT = HERE.parent
+HERE = pathlib.Path(__file__).resolve().parent   # autograder/sandbox
+PROJECT = HERE.parents[1]
 # imported once by each fork server (the chapter notebooks' imports and their likely friends)
 PRELOAD = ["numpy", "numpy.lib.stride_tricks", "scipy", "scipy.signal", "scipy.ndimage",
            "scipy.sparse", "scipy.spatial", "scipy.spatial.distance", "scipy.cluster",
@@ -85,9 +85,9 @@ def wall_never():
 
 def isolation_available():
     """What the kernel offers here: {"landlock": ABI or 0, "seccomp": bool, "missing": [...]}."""
-    from . import _wall
+    from . import wall
     try:
-        return _wall.probe()
+        return wall.probe()
     except Exception as e:  # noqa: BLE001 - not Linux/x86-64, no libc
         return {"landlock": 0, "seccomp": False, "missing": [f"no kernel isolation here ({e})"]}
 
@@ -200,9 +200,9 @@ class ForkServer:
         private = pathlib.Path(tempfile.mkdtemp(prefix="ag-server-"))
         os.chmod(private, 0o700)
         jpath, npath = write_cases(private, self.cases)
-        cfg = {"sys_path": site_paths(), "harness": str(HERE / "_harness.py"),
-               "loader": str(HERE / "_loader.py"), "cases_json": str(jpath),
-               "cases_npz": str(npath), "preload": PRELOAD, "wall": str(HERE / "_wall.py"),
+        cfg = {"sys_path": site_paths(), "harness": str(HERE / "harness.py"),
+               "loader": str(HERE / "loader.py"), "cases_json": str(jpath),
+               "cases_npz": str(npath), "preload": PRELOAD, "wall": str(HERE / "wall.py"),
                "wall_read": wall_read(), "wall_never": wall_never(),
                "vgg": str(PROJECT / "solutions" / "vgg.py")}
         cpath = private / "config.json"
@@ -212,7 +212,7 @@ class ForkServer:
                     "MPLBACKEND": "Agg"})
         self.private = private
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(HERE / "_forkserver.py"), str(cpath)],
+            [sys.executable, "-I", "-S", str(HERE / "forkserver.py"), str(cpath)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, cwd=private, text=True, bufsize=1, start_new_session=True)
         return self
@@ -247,7 +247,7 @@ class ForkServer:
 
         safe: a folder the child cannot reach, where the server moves each result as soon as
         the child reports it (read them with read_results(safe, name))."""
-        from .registry import EXERCISES
+        from ..exercises import EXERCISES
         job = {"files": files, "exercises": exercises, "scratch": str(scratch),
                "safe": str(safe) if safe else None,
                "chapters": {ex.name: ex.chapter for ex in EXERCISES},

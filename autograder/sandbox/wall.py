@@ -1,10 +1,10 @@
 """The kernel's wall around a grading child: Landlock (files, TCP, signals) and seccomp.
 
 Standalone on purpose: the fork server (`python -I -S`) loads it by file path, as it does
-_harness.py and _loader.py; the grader imports it as `autograder._wall` to probe the kernel.
+harness.py and loader.py; the grader imports it as `autograder.sandbox.wall` to probe the kernel.
 Only the standard library (ctypes); x86-64 Linux. Nothing here needs root.
 
-In a grading child, in this order (see _forkserver._child):
+In a grading child, in this order (see forkserver._child):
   1. `prepare(read, rw, read_files, rw_files)` opens each allowed path and builds a Landlock
      ruleset (before the uid switch: the sandbox uid may not be able to open the Python
      installation's folders, which the ruleset must name);

@@ -2,7 +2,7 @@
 
 This module is the only autograder code that runs beside a learner's function: in-process
 for a self-check (`autograder.check`), and inside the sandboxed child of `grade`, where it is
-loaded by file path by `_forkserver.py`. It therefore imports nothing from `autograder`
+loaded by file path by `forkserver.py`. It therefore imports nothing from `autograder`
 or `solutions`, only the standard library, numpy and (lazily) torch and scipy.
 
 Plain data means: a JSON-able *tree* plus a dict of numpy arrays (`arrays`). Values are

@@ -27,7 +27,8 @@ import pathlib
 
 import re
 
-from . import hints, notebook, questions
+from .. import hints, questions
+from . import notebook
 
 KEEP_NB_METADATA = ("kernelspec", "language_info")
 LEARNER_MODULES = ("data", "vgg", "transfer")  # solutions/<name>.py shipped to learners
@@ -249,10 +250,12 @@ this folder with `.venv/bin/jupyter lab` (or VS Code).
 
 
 def learner_autograder():
-    """{file name: text} of the autograder package as learners get it: its modules (the
-    self-check and the `check` command), without the Gradescope entry point."""
-    folder = pathlib.Path(__file__).resolve().parent
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.py"))}
+    """{relative path: text} of the autograder package as learners get it: its modules and
+    subpackages (the self-check and the `check` command), without the Gradescope entry point."""
+    folder = pathlib.Path(__file__).resolve().parents[1]
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(folder.rglob("*.py"))
+            if p.relative_to(folder).parts[0] != "gradescope" and "__pycache__" not in p.parts}
 
 
 def release(src, out, answers=True, helpers=True, warn=print):
@@ -284,7 +287,7 @@ def release(src, out, answers=True, helpers=True, warn=print):
         files.update({f"autograder/{n}": t for n, t in learner_autograder().items()})
         files["README.md"] = LEARNER_README
         for req in ("requirements.txt", "requirements-weights.txt"):
-            requirements = pathlib.Path(__file__).resolve().parents[1] / req
+            requirements = pathlib.Path(__file__).resolve().parents[2] / req
             if requirements.is_file():
                 files[req] = requirements.read_text(encoding="utf-8")
         for name, text in files.items():
@@ -292,6 +295,6 @@ def release(src, out, answers=True, helpers=True, warn=print):
             (out / name).write_text(text, encoding="utf-8")
             written.append(out / name)
     if answers:
-        from . import answers as answers_mod
+        from .. import answers as answers_mod
         written += list(answers_mod.write(out))
     return written

@@ -1,6 +1,6 @@
 """The sandbox's fork server: imports numpy/torch once, then forks one child per submission.
 
-Started by `autograder.sandbox` as `python -I -S _forkserver.py CONFIG` - isolated mode and
+Started by `autograder.sandbox` as `python -I -S forkserver.py CONFIG` - isolated mode and
 no site processing, so neither the project folder nor the editable install of `solutions`
 and `autograder` is on its path: it sees only the site-packages folders listed in CONFIG.
 It holds the cases' *inputs* (never the expected answers, never the seed).
@@ -11,14 +11,14 @@ and reads back {"status": {exercise: "done" | "timeout" | "crashed: ..." | ...},
 "output": captured learner output (truncated), "problems": [...]}.
 
 The child of a job: its own session (process group); reads the learner's files and builds
-the Landlock ruleset (_wall.py: the allowed folders are opened before the uid switch), then
+the Landlock ruleset (wall.py: the allowed folders are opened before the uid switch), then
 (as root) drops to an unprivileged uid in its private scratch folder; sets CPU, memory, file
 and process limits; enforces the kernel's wall (Landlock, then a seccomp filter: after the
 thread pools of torch and BLAS were set up here) and reports it ("W {...}", before any
 learner code: the server keeps the first report); installs an audit hook (a second layer,
 for readable messages) that refuses subprocesses, forks, ctypes,
 sockets, imports of `solutions`/`autograder`, and reading the denied folders; loads the
-definitions (see _loader.py); runs each exercise's cases with _harness.run_case, writing
+definitions (see loader.py); runs each exercise's cases with harness.run_case, writing
 <scratch>/out/<exercise>.json/.npz. The server kills the whole group on a time or output
 limit, and starts a new child for the exercises not yet run.
 """
@@ -283,7 +283,7 @@ def _child(job, exercises, progress_w, output_w, ack_r):
         ruleset, spent = None, 0.0
         if want.get("landlock"):
             t0 = time.perf_counter()
-            try:     # the folders are opened before the uid switch (see _wall.prepare)
+            try:     # the folders are opened before the uid switch (see wall.prepare)
                 ruleset = wall.prepare(_readable(job), [scratch], ["/dev/urandom", "/dev/zero"],
                                        ["/dev/null"])
             except (OSError, AttributeError) as e:
