@@ -132,46 +132,59 @@ def quantize_image(image, k, seed=0):
 
 
 def _nearest_two(X, Y):
-    """(codes, lower): vq_fast's codes of the rows of X (the same formula, in the same blocks) and,
-    for each row, a lower bound on its distance to the second-nearest code (0 when k = 1)."""
-    c, Yc = Y[0], Y - Y[0]
-    y2, minus_2_Yt = np.einsum("ij,ij->i", Yc, Yc), -2.0 * Yc.T
+    """(codes, lower) of the rows of X: the codes vq would choose and, for each row, a lower bound on
+    its distance to every other code (inf when k = 1).
+
+    D = [x − c, 1] @ [−2 (y − c); ‖y − c‖²] is ‖x − y‖² − ‖x − c‖² (vq's formula, origin c = y₀)
+    in one product per block; its two smallest entries per row come from two argmins (faster than
+    min or partition). A row whose two nearest codes are not apart by more than the rounding (tol,
+    far above it) is settled by vq's own formula and order (ties to the lowest index)."""
+    c = Y[0]
+    Yc = Y - c
+    y2 = np.einsum("ij,ij->i", Yc, Yc)
+    A = np.vstack([-2.0 * Yc.T, y2])                                          # (d + 1, k)
     Xc = X - c
+    Xa = np.hstack([Xc, np.ones((len(X), 1))])
     x2 = np.einsum("ij,ij->i", Xc, Xc)
-    tol = 1e-9 * (np.sqrt(x2.max()) + np.sqrt(y2.max())) ** 2    # ≫ the rounding of D
-    codes, second = np.empty(len(X), dtype=np.intp), np.zeros(len(X))
-    for s in range(0, len(X), 512):
-        D = Xc[s:s + 512] @ minus_2_Yt                   # (block, k): ‖x − y‖² − ‖x − c‖²
-        D += y2
+    tol = 1e-9 * X.shape[1] * (np.sqrt(x2.max()) + np.sqrt(y2.max())) ** 2    # ≫ the rounding of D
+    codes, second = np.empty(len(X), dtype=np.intp), np.full(len(X), np.inf)
+    rows = np.arange(256)
+    for s in range(0, len(X), 256):
+        D = Xa[s:s + 256] @ A                            # (block, k)
+        r = rows[:len(D)]
         best = D.argmin(axis=1)
-        codes[s:s + 512] = best
+        codes[s:s + 256] = best
         if len(Y) > 1:
-            D[np.arange(len(D)), best] = np.inf
-            second[s:s + 512] = D.min(axis=1) + x2[s:s + 512]
-    return codes, np.sqrt(np.maximum(second - tol, 0.0))
+            nearest = D[r, best]
+            D[r, best] = np.inf
+            second[s:s + 256] = D[r, D.argmin(axis=1)]
+            tie = np.flatnonzero(second[s:s + 256] - nearest <= 2 * tol)
+            if len(tie):                                 # about as near: vq's own formula
+                codes[s + tie] = (Xc[s + tie] @ (-2.0 * Yc.T) + y2).argmin(axis=1)
+    return codes, np.sqrt(np.maximum(second + x2 - tol, 0.0))
 
 
 def _lloyd_fast(X, w, k, iters, rng):
     """_lloyd's iterations (the same start, the same updates), with Hamerly's bounds so that most
-    points skip the search for their nearest code.
+    points skip the search for their nearest code (Hamerly 2010).
 
-    Each point keeps its code a, u = ‖x − y_a‖ and l ≤ its distance to every other code. When the
-    codes move, code j by δⱼ, l −= max_{j ≠ a} δⱼ (triangle inequality). A point with u² < l² − tol (a margin
-    that covers the rounding of the expanded form) provably keeps its code, the one vq would
-    choose; only the others are searched (_nearest_two). The result is _lloyd's except where two
-    codes are equally near to the last bit. On the 512×512 astronaut (113 382 colours, k = 200)
-    the 20 steps search 63% of the points, the later steps about 40%.
+    Each point keeps its code a and l ≤ its distance to every other code. When the codes move,
+    code j by δⱼ, l −= max_{j ≠ a} δⱼ (triangle inequality). A point with ‖x − y_a‖² < l² − margin
+    (a margin far above the rounding of vq's expanded form) provably keeps its code, the one vq
+    would choose; only the others are searched (_nearest_two). The codes are _lloyd's except where
+    two are equally near to the last bit. On the 512×512 astronaut (113 382 colours, k = 200) the
+    20 steps search 63% of the points, the later ones about 40%.
     """
     Y = _kmeans_pp(X, w, k, rng)
     codes, lower = np.zeros(len(X), dtype=np.intp), np.zeros(len(X))        # l = 0: search every point first
     x_max = np.abs(X).max()
     for _ in range(iters):
-        u2 = ((X - Y[codes]) ** 2).sum(axis=1)                                # u², from x − y as vq does
+        diff = X - Y[codes]
+        u2 = np.einsum("ij,ij->i", diff, diff)                                # ‖x − y_a‖², from x − y
         margin = 4e-9 * X.shape[1] * (x_max + np.abs(Y).max()) ** 2           # ≫ the rounding of any term of D
-        unsure = np.flatnonzero(u2 >= lower ** 2 - margin)
+        unsure = np.flatnonzero(u2 >= lower * lower - margin)
         if len(unsure):
             codes[unsure], lower[unsure] = _nearest_two(X[unsure], Y)
-            u2[unsure] = ((X[unsure] - Y[codes[unsure]]) ** 2).sum(axis=1)
         mass = np.bincount(codes, weights=w, minlength=k)                       # (k,)
         sums = np.stack([np.bincount(codes, weights=w * X[:, c], minlength=k)
                          for c in range(X.shape[1])], axis=1)                    # (k, d)
@@ -179,7 +192,8 @@ def _lloyd_fast(X, w, k, iters, rng):
         Y_new = Y.copy()
         Y_new[~empty] = sums[~empty] / mass[~empty, None]
         if empty.any():                                  # re-seed empty codes at the worst-served points
-            Y_new[empty] = X[np.argsort(np.sqrt(u2))[::-1][:empty.sum()]]
+            dists = np.sqrt(((X - Y[codes]) ** 2).sum(axis=1))                 # as vq computes them
+            Y_new[empty] = X[np.argsort(dists)[::-1][:empty.sum()]]
         delta = np.sqrt(((Y_new - Y) ** 2).sum(axis=1)) * (1 + 1e-12)        # how far each code moved
         j1 = delta.argmax()
         others = np.where(codes == j1, np.delete(delta, j1).max(initial=0.0), delta[j1])  # max over j ≠ a
