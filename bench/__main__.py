@@ -1,7 +1,10 @@
 """Run the benchmarks (bench/bench_*.py), print a table of ratios, write bench/RESULTS.md.
 
 Every module bench/bench_<name>.py is imported and its run(quick) called; it returns rows
-{name, ours_s, peer, peer_s, ratio, target, ok, note}, ratio = ours_s / peer_s.
+{name, ours_s, peer, peer_s, ratio, target, ok, note}, ratio = ours_s / peer_s; ok None is a row
+for information (no target). A module's ROW_PREFIXES name its rows, so that
+`--only NAME --keep-others` rewrites RESULTS.md with NAME's rows new and the other modules' rows
+(table line and target line) kept as they were.
 """
 import argparse
 import datetime
@@ -61,28 +64,69 @@ def fmt_ratio(v):
     return "—" if v is None else (f"{v:.3g}" if v < 100 else f"{v:.0f}")
 
 
+def met(r):
+    return "—" if r.get("ok") is None else ("yes" if r.get("ok") else "**NO**")
+
+
+def table_line(r):
+    cells = [r["name"], fmt_s(r.get("ours_s")), r.get("peer", ""), fmt_s(r.get("peer_s")),
+             fmt_ratio(r.get("ratio")), r.get("target", ""), met(r)]
+    return "| " + " | ".join(cells) + " |"
+
+
+def target_line(r):
+    verdict = "for information" if r.get("ok") is None else f"**{'met' if r.get('ok') else 'NOT met'}**"
+    return (f"- `{r['name']}`: target {r.get('target', '')}: {verdict}"
+            f" (measured {fmt_ratio(r.get('ratio'))}). {r.get('note', '')}").rstrip()
+
+
 def table(rows):
-    cells = [[r["name"], fmt_s(r.get("ours_s")), r.get("peer", ""), fmt_s(r.get("peer_s")),
-              fmt_ratio(r.get("ratio")), r.get("target", ""), "yes" if r.get("ok") else "**NO**"]
-             for r in rows]
     out = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    out += ["| " + " | ".join(c) + " |" for c in cells]
+    out += [r["table_line"] if "table_line" in r else table_line(r) for r in rows]
     return "\n".join(out)
 
 
-def report(rows, args):
+def written_on(path):
+    """When the rows kept in RESULTS.md at path were measured: the date of its oldest kept rows,
+    else the date it was written."""
+    import re
+    text = pathlib.Path(path).read_text(encoding="utf-8") if pathlib.Path(path).is_file() else ""
+    m = re.search(r"kept as they were from the run of (.+?) \(", text) or re.search(r"` on (.+?)\.", text)
+    return m.group(1) if m else "an earlier run"
+
+
+def kept_rows(path, prefixes):
+    """The rows of RESULTS.md at path whose names start with one of prefixes, as they were:
+    [{name, table_line, target_line}], in the file's order."""
+    text = pathlib.Path(path).read_text(encoding="utf-8") if pathlib.Path(path).is_file() else ""
+    rows, targets = [], {}
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith(("| benchmark |", "|---")):
+            name = line[2:].split(" | ", 1)[0]
+            if name.startswith(tuple(prefixes)):
+                rows.append({"name": name, "table_line": line})
+        elif line.startswith("- `"):
+            targets[line[3:].split("`", 1)[0]] = line
+    for r in rows:
+        r["target_line"] = targets.get(r["name"], f"- `{r['name']}`: (no target line)")
+    return rows
+
+
+def report(rows, args, kept_from=None):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     lines = ["# Benchmark results", "",
              f"Written by `python -m bench{' --quick' if args.quick else ''}"
-             f"{' --only ' + args.only if args.only else ''}` on {now}.", "",
+             f"{' --only ' + args.only if args.only else ''}"
+             f"{' --keep-others' if args.keep_others else ''}` on {now}."
+             + (f" The rows of {kept_from[0]} are kept as they were from the run of {kept_from[1]} "
+                f"(not re-run; the machine line is this run's)." if kept_from else ""), "",
              "Machine: " + "; ".join(machine()), "",
              "Ratios are ours / peer, measured side by side in one process and run (best of several "
              "repeats, a pause between numpy and torch calls, results checked equal before timing). "
              "The machine is shared: absolute times are noisy, ratios less so.", "",
              table(rows), "", "## Targets", ""]
     for r in rows:
-        lines.append(f"- `{r['name']}`: target {r.get('target', '')}: **{'met' if r.get('ok') else 'NOT met'}**"
-                     f" (measured {fmt_ratio(r.get('ratio'))}). {r.get('note', '')}".rstrip())
+        lines.append(r["target_line"] if "target_line" in r else target_line(r))
     return "\n".join(lines) + "\n"
 
 
@@ -96,11 +140,23 @@ def main(argv=None):
     parser.add_argument("--only", metavar="NAME", choices=sorted(available),
                         help="run only bench/bench_NAME.py")
     parser.add_argument("--out", metavar="PATH", help="write the report here (default: bench/RESULTS.md on a full run)")
+    parser.add_argument("--keep-others", action="store_true",
+                        help="with --only: write bench/RESULTS.md (or --out), the other modules' rows kept "
+                             "from the existing file as they are (not re-run)")
     args = parser.parse_args(argv)
+    if args.keep_others and not args.only:
+        parser.error("--keep-others needs --only NAME")
 
-    rows, failed = [], []
+    rows, failed, kept = [], [], []
+    out = args.out or (None if (args.quick or (args.only and not args.keep_others)) else str(HERE / "RESULTS.md"))
+    previous = out if out and pathlib.Path(out).is_file() else HERE / "RESULTS.md"
     for name, module_name in available.items():
         if args.only and name != args.only:
+            if args.keep_others:
+                prefixes = getattr(importlib.import_module(module_name), "ROW_PREFIXES", ())
+                old = kept_rows(previous, prefixes)
+                rows += old
+                kept += [f"bench_{name}"] if old else []
             continue
         print(f"== bench_{name}", flush=True)
         try:
@@ -113,16 +169,16 @@ def main(argv=None):
         for r in module_rows:
             print(f"   {r['name']}: ours {fmt_s(r.get('ours_s'))} s, {r.get('peer', '')} {fmt_s(r.get('peer_s'))} s, "
                   f"ratio {fmt_ratio(r.get('ratio'))}, target {r.get('target', '')}: "
-                  f"{'met' if r.get('ok') else 'NOT met'}", flush=True)
+                  f"{'for information' if r.get('ok') is None else 'met' if r.get('ok') else 'NOT met'}", flush=True)
         rows += module_rows
 
     print()
     if args.quick:
         print("--quick: smaller sizes and fewer repeats; the targets are set for the full sizes.\n")
     print(table(rows))
-    out = args.out or (None if (args.quick or args.only) else str(HERE / "RESULTS.md"))
     if out:
-        pathlib.Path(out).write_text(report(rows, args), encoding="utf-8")
+        kept_from = (", ".join(kept), written_on(previous)) if kept else None
+        pathlib.Path(out).write_text(report(rows, args, kept_from), encoding="utf-8")
         print(f"\nwritten: {out}")
     return 1 if failed else 0
 

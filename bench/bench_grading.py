@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+ROW_PREFIXES = ("grading",)      # its rows in RESULTS.md (python -m bench --only ... --keep-others)
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "_work" / f"grading-{os.getpid()}"     # private: two bench runs may overlap

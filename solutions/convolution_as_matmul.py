@@ -8,6 +8,7 @@ import operator
 import numpy as np
 import scipy.sparse
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from threadpoolctl import threadpool_info
 
 
 def _pair(v, name):
@@ -161,10 +162,12 @@ def conv2d_im2col_fast(x, weight, bias=None, stride=1, padding=0):
 
     One image at a time is padded into a preallocated buffer (its border stays zero); a block of
     output rows at a time, its columns (C·kh·kw, rows·out_w) are copied from a strided view of
-    that buffer (as_strided: the windows, no Python loop over taps) into a preallocated array of
-    about 256 KiB, and one GEMM writes W @ cols straight into its place in the output (N, O, L):
-    no transpose, no copy of the output; the bias is added in place at the end. The dtype is
-    that of conv2d_im2col (numpy's promotion of x, weight and bias): float32 stays float32.
+    that buffer (as_strided: the windows, no Python loop over taps) into a preallocated array,
+    and one GEMM writes W @ cols straight into its place in the output (N, O, L): no transpose,
+    no copy of the output; the bias is added in place at the end. A block is about 256 KiB of
+    float32 columns (it stays in L2) when BLAS has one thread, a whole image when it has more (a
+    GEMM that small does not pay for a second thread). The dtype is that of conv2d_im2col
+    (numpy's promotion of x, weight and bias): float32 stays float32.
     """
     x, weight = np.asarray(x), np.asarray(weight)
     if x.ndim != 4 or weight.ndim != 4:
@@ -185,7 +188,8 @@ def conv2d_im2col_fast(x, weight, bias=None, stride=1, padding=0):
     Wmat = np.ascontiguousarray(weight.reshape(O, C * kh * kw), dtype=dtype)
     y = np.empty((N, O, out_h * out_w), dtype=dtype)
     xp = np.zeros((C, Hp, Wp), dtype=dtype)                  # one padded image; the border stays 0
-    rows = max(1, min(out_h, 65536 // (C * kh * kw * out_w)))   # output rows per block: ~256 KiB of float32 columns
+    blas_threads = max([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] or [1])
+    rows = out_h if blas_threads > 1 else max(1, min(out_h, 65536 // (C * kh * kw * out_w)))   # output rows a block
     buffer = np.empty(C * kh * kw * rows * out_w, dtype=dtype)
     sc, sr, sx = xp.strides
     for n in range(N):
