@@ -8,7 +8,7 @@ import operator
 import numpy as np
 import scipy.sparse
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
-from threadpoolctl import threadpool_info
+from threadpoolctl import ThreadpoolController
 
 
 def _pair(v, name):
@@ -156,6 +156,16 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     return y.reshape(N, O, (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
 
 
+_BLAS = []                                               # numpy's BLAS, found once (threadpoolctl)
+
+
+def _blas_threads():
+    """The number of threads numpy's BLAS uses now (threadpool_limits changes it)."""
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController().select(user_api="blas").lib_controllers)
+    return max([lib.num_threads for lib in _BLAS[0]] or [1])
+
+
 def conv2d_im2col_fast(x, weight, bias=None, stride=1, padding=0):
     """conv2d_im2col for speed: the same im2col and product, y[n] = W (O, C·kh·kw) @ cols[n], in
     blocks that stay in the cache. No call to a library convolution or unfold.
@@ -188,8 +198,7 @@ def conv2d_im2col_fast(x, weight, bias=None, stride=1, padding=0):
     Wmat = np.ascontiguousarray(weight.reshape(O, C * kh * kw), dtype=dtype)
     y = np.empty((N, O, out_h * out_w), dtype=dtype)
     xp = np.zeros((C, Hp, Wp), dtype=dtype)                  # one padded image; the border stays 0
-    blas_threads = max([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] or [1])
-    rows = out_h if blas_threads > 1 else max(1, min(out_h, 65536 // (C * kh * kw * out_w)))   # output rows a block
+    rows = out_h if _blas_threads() > 1 else max(1, min(out_h, 65536 // (C * kh * kw * out_w)))   # output rows a block
     buffer = np.empty(C * kh * kw * rows * out_w, dtype=dtype)
     sc, sr, sx = xp.strides
     for n in range(N):
