@@ -1,27 +1,18 @@
 """Compare what a learner's function returned with the reference's answer, both plain data.
 
-`compare(exp, got)` returns None when they agree, else one line of feedback: the shape, the
-first differing element, the dtype, a missing gradient. The trees are those of
-`sandbox.harness.run_case`; nothing here calls learner code.
+`compare(exp, got)` returns None when they agree, else an outcome (verdicts.py): the shape, the
+first differing element and the measured error, the dtype, the type, a missing gradient. The
+trees are those of `sandbox.harness.run_case`; nothing here calls learner code, and nothing
+here words feedback (verdicts.render does).
 """
 import numpy as np
 
 from .sandbox.harness import decode, encode
+from .verdicts import (CutFromGraph, NoGradient, NotAGradient, Uncomparable, WrongDtype,
+                       WrongGradient, WrongShape, WrongType, WrongValue)
 
 _ARRAYS = ("array", "tensor", "sparse")
-
-
-def fmt(x):
-    """A number as feedback prints it: short, and the same on every machine."""
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (float, np.floating)):
-        return f"{float(x):.6g}"
-    if isinstance(x, (complex, np.complexfloating)):
-        return f"{complex(x):.6g}"
-    return repr(x)
+_ARRAY_NAMES = {"array": "an ndarray", "tensor": "a torch.Tensor", "sparse": "a sparse matrix"}
 
 
 def describe(tree, arrays):
@@ -41,8 +32,7 @@ def describe(tree, arrays):
         return f"a numpy {tree['dtype']} scalar"
     if tag in _ARRAYS:
         a = arrays[tree["key"]]
-        what = {"array": "an ndarray", "tensor": "a torch.Tensor", "sparse": "a sparse matrix"}[tag]
-        return f"{what} {tuple(a.shape)} of {a.dtype}"
+        return f"{_ARRAY_NAMES[tag]} {tuple(a.shape)} of {a.dtype}"
     if tag in ("tuple", "list"):
         return f"a {tag} of {len(tree['items'])}"
     if tag == "dict":
@@ -82,11 +72,11 @@ def compare_arrays(e, g, tol, name="result", integer=False):
     rtol, atol = tol
     e, g = np.asarray(e), np.asarray(g)
     if e.shape != g.shape:
-        return f"{name}: shape: expected {tuple(e.shape)}, got {tuple(g.shape)}"
+        return WrongShape(name, tuple(e.shape), tuple(g.shape))
     if g.dtype.kind not in "biuf":
-        return f"{name}: dtype: expected numbers, got {g.dtype}"
+        return WrongDtype(name, "numbers", str(g.dtype))
     if integer and g.dtype.kind not in "iu":
-        return f"{name}: dtype: expected an integer array, got {g.dtype}"
+        return WrongDtype(name, "an integer array", str(g.dtype))
     if e.size == 0:
         return None
     ef, gf = e.astype(np.float64), g.astype(np.float64)
@@ -95,13 +85,20 @@ def compare_arrays(e, g, tol, name="result", integer=False):
         return None
     idx = tuple(int(i) for i in np.argwhere(~close)[0])
     where = f"[{', '.join(map(str, idx))}]" if idx else ""
-    n_bad = int((~close).sum())
-    count = f" ({n_bad} of {e.size} elements differ)" if e.size > 1 else ""
-    return f"{name}{where}: expected {fmt(e[idx])}, got {fmt(g[idx])}{count}"
+    with np.errstate(all="ignore"):
+        err = np.abs(gf - ef)[~close]
+        rel = err / np.abs(ef[~close])
+    return WrongValue(name, e[idx], g[idx], where, int((~close).sum()), int(e.size),
+                      _largest(err), _largest(rel), float(rtol), float(atol))
+
+
+def _largest(a):
+    a = a[~np.isnan(a)]
+    return float(a.max()) if a.size else float("nan")
 
 
 def compare(exp, got, ea, ga, tol, name="result", strict_type=False, integer=()):
-    """None when `got` matches `exp` within tol=(rtol, atol), else one line of feedback.
+    """None when `got` matches `exp` within tol=(rtol, atol), else the outcome (verdicts.py).
 
     integer: names (e.g. "result", "result[0]") whose values must be integers.
     """
@@ -111,33 +108,33 @@ def compare(exp, got, ea, ga, tol, name="result", strict_type=False, integer=())
     if isinstance(exp, str) or exp is None:
         if got == exp:
             return None
-        return f"{name}: expected {exp!r}, got {describe(got, ga)}" if not isinstance(got, str) \
-            else f"{name}: expected {exp!r}, got {got!r}"
+        return WrongType(name, repr(exp), describe(got, ga)) if not isinstance(got, str) \
+            else WrongValue(name, exp, got)
     if isinstance(exp, bool):
         if isinstance(got, bool) or (isinstance(got, dict) and got.get("$") == "scalar"
                                      and got.get("dtype") == "bool"):
             v = got if isinstance(got, bool) else got["v"]
-            return None if v == exp else f"{name}: expected {exp}, got {v}"
-        return f"{name}: expected a bool, got {describe(got, ga)}"
+            return None if v == exp else WrongValue(name, exp, v)
+        return WrongType(name, "a bool", describe(got, ga))
     tag = exp.get("$") if isinstance(exp, dict) else None
     e_num = _number(exp, ea)
     if isinstance(exp, (int, float)) or tag == "scalar":
         g_num = _number(got, ga)
         if g_num is None:
-            return f"{name}: expected a number, got {describe(got, ga)}"
+            return WrongType(name, "a number", describe(got, ga))
         if is_int and not _is_int(got, ga):
-            return f"{name}: expected an int, got {describe(got, ga)}"
+            return WrongType(name, "an int", describe(got, ga))
         return compare_arrays(np.float64(e_num), np.float64(g_num), tol, name)
     if tag in ("tuple", "list"):
         gtag = got.get("$") if isinstance(got, dict) else None
         if gtag not in ("tuple", "list"):
-            return f"{name}: expected a {tag} of {len(exp['items'])}, got {describe(got, ga)}"
+            return WrongType(name, f"a {tag} of {len(exp['items'])}", describe(got, ga))
         if len(got["items"]) != len(exp["items"]):
-            return f"{name}: expected a {tag} of {len(exp['items'])}, got a {gtag} of {len(got['items'])}"
+            return WrongType(name, f"a {tag} of {len(exp['items'])}", f"a {gtag} of {len(got['items'])}")
         for i, (e, g) in enumerate(zip(exp["items"], got["items"])):
-            msg = compare(e, g, ea, ga, tol, f"{name}[{i}]", strict_type, integer)
-            if msg:
-                return msg
+            diff = compare(e, g, ea, ga, tol, f"{name}[{i}]", strict_type, integer)
+            if diff:
+                return diff
         return None
     if tag in _ARRAYS:
         e = ea[exp["key"]]
@@ -146,25 +143,24 @@ def compare(exp, got, ea, ga, tol, name="result", strict_type=False, integer=())
             g_num = _number(got, ga)
             if e.ndim == 0 and g_num is not None:
                 return compare_arrays(e, np.float64(g_num), tol, name)
-            return f"{name}: expected {describe(exp, ea)}, got {describe(got, ga)}"
+            return WrongType(name, describe(exp, ea), describe(got, ga))
         if strict_type and (tag == "tensor") != (gtag == "tensor"):
-            return (f"{name}: expected {describe(exp, ea).split(' (')[0]} (the type of the input), "
-                    f"got {describe(got, ga)}")
+            return WrongType(name, f"{describe(exp, ea).split(' (')[0]} (the type of the input)",
+                             describe(got, ga))
         if tag == "tensor" and exp.get("grad") and gtag == "tensor" and not got.get("grad"):
-            return (f"{name}: the result does not require grad: it is cut from the graph "
-                    "(.detach(), .numpy(), .item() or a new tensor?)")
+            return CutFromGraph(name)
         return compare_arrays(e, ga[got["key"]], tol, name, integer=is_int)
     if tag == "dict":
         gtag = got.get("$") if isinstance(got, dict) else None
         if gtag != "dict" or set(got["items"]) != set(exp["items"]):
-            return f"{name}: expected a dict with keys {sorted(exp['items'])}, got {describe(got, ga)}"
+            return WrongType(name, f"a dict with keys {sorted(exp['items'])}", describe(got, ga))
         for k in exp["items"]:
-            msg = compare(exp["items"][k], got["items"][k], ea, ga, tol, f"{name}[{k!r}]",
-                          strict_type, integer)
-            if msg:
-                return msg
+            diff = compare(exp["items"][k], got["items"][k], ea, ga, tol, f"{name}[{k!r}]",
+                           strict_type, integer)
+            if diff:
+                return diff
         return None
-    return f"{name}: cannot compare with {describe(exp, ea)}"
+    return Uncomparable(name, describe(exp, ea))
 
 
 def compare_grads(exp, got, ea, ga, tol, labels):
@@ -177,25 +173,13 @@ def compare_grads(exp, got, ea, ga, tol, labels):
         if e is None:
             continue
         if g is None:
-            return (f"gradient w.r.t. {label}: none reached it (is the result cut from the graph "
-                    "by .detach(), .numpy(), .item() or torch.tensor(...)?)")
+            return NoGradient(label)
         if isinstance(g, dict) and g.get("$") == "object":
-            return f"gradient w.r.t. {label}: {g.get('type')}"
-        msg = compare(e, g, ea, ga, tol, f"gradient w.r.t. {label}")
-        if msg:
-            return msg
+            return NotAGradient(label, str(g.get("type")))
+        diff = compare(e, g, ea, ga, tol, f"gradient w.r.t. {label}")
+        if diff:
+            return WrongGradient(label, diff)
     return None
-
-
-def error_feedback(got):
-    """One line for a call that raised."""
-    err, msg = got["error"], got.get("message", "")
-    if got.get("forbidden"):
-        return f"forbidden call: {msg}"
-    if err == "NotImplementedError":
-        return f"not implemented yet{': ' + msg if msg else ''}"
-    first = msg.splitlines()[0] if msg else ""
-    return f"raised {err}{': ' + first[:160] if first else ''}"
 
 
 def matches_value(value, got, ga, tol):

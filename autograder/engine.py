@@ -5,18 +5,20 @@ The flow of every check, in-process or sandboxed:
     plain = plain_case(ex, case)                      # registry Case -> (tree, arrays)
     expected = reference_result(ex, plain)            # the reference, in the grader's process
     got = harness.run_case(fn, *plain, forbidden)    # the learner, here or in a child
-    ok, feedback = verdict(ex, plain, expected, got)  # plain data only
+    v = verdict(ex, plain, expected, got)             # a CaseVerdict: an outcome, as data
+    verdicts.render(v.outcome, hidden, v.misconception)   # the one place it is worded
 """
+import builtins
 import importlib
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .sandbox import harness
-from .compare import (as_numpy, compare, compare_grads, describe, error_feedback,
-                      matches_value)
+from . import verdicts as V
+from .compare import as_numpy, compare, compare_grads, describe, matches_value
 from .exercises import T, tolerance
+from .sandbox import harness
 
 
 # ----------------------------------------------------------------------------- plain cases
@@ -129,10 +131,25 @@ def reference_result(ex, plain):
 # ----------------------------------------------------------------------------- verdicts
 @dataclass
 class CaseVerdict:
-    ok: bool
-    feedback: str = ""
-    forbidden: bool = False
-    numeric: bool = True
+    """The verdict on one case: its outcome (verdicts.py) and the misconception recognised."""
+    outcome: V.Outcome
+    misconception: str | None = None
+    numeric: bool = True         # the answer is numbers (the tolerance applies to it)
+
+    @property
+    def ok(self):
+        return self.outcome.ok
+
+    @property
+    def forbidden(self):
+        return isinstance(self.outcome, V.Forbidden)
+
+    @property
+    def feedback(self):
+        return V.render(self.outcome, misconception=self.misconception)
+
+    def text(self, hidden=False):
+        return V.render(self.outcome, hidden, self.misconception)
 
 
 def _numeric(tree):
@@ -151,6 +168,27 @@ def _numeric(tree):
     return False
 
 
+def builtin_exception(res):
+    """The exception a learner's code raised, as a name the learner cannot choose: the first
+    built-in exception class of its MRO ("ValueError", "KeyError (a subclass)")."""
+    names = res.get("mro") if isinstance(res.get("mro"), list) else [res.get("error")]
+    for i, n in enumerate(names):
+        cls = getattr(builtins, n, None) if isinstance(n, str) else None
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            return n if i == 0 else f"{n} (a subclass)"
+    return "an exception"
+
+
+def raised(res, expected=None, note=""):
+    """The outcome of a call that raised (res: the harness's result with "error")."""
+    msg = str(res.get("message", ""))
+    if res.get("forbidden"):
+        return V.Forbidden(msg)
+    if res["error"] == "NotImplementedError":
+        return V.NotImplementedYet(msg, builtin_exception(res))
+    return V.Raised(str(res["error"]), builtin_exception(res), msg, expected, note)
+
+
 def verdict(ex, plain, expected, got, speed_scale=1.0):
     """Judge one case. expected/got: (result_tree, arrays) from `harness.run_case`.
 
@@ -160,22 +198,20 @@ def verdict(ex, plain, expected, got, speed_scale=1.0):
     exp, ea = expected
     res, ga = got
     tol = tuple(tree["tol"])
-    note = f" ({tree['note']})" if tree.get("note") else ""
+    note = tree.get("note") or ""
     if "error" in res and res.get("forbidden"):
-        return CaseVerdict(False, error_feedback(res), forbidden=True)
+        return CaseVerdict(raised(res))
     if "error" in exp:
         want = exp["error"]
         if "error" in res:
             if res["error"] == "NotImplementedError" and want != "NotImplementedError":
-                return CaseVerdict(False, error_feedback(res), numeric=False)
+                return CaseVerdict(raised(res), numeric=False)
             if want in res.get("mro", [res["error"]]):
-                return CaseVerdict(True, numeric=False)
-            return CaseVerdict(False, f"expected {want}{note}, but it {error_feedback(res)}",
-                               numeric=False)
-        return CaseVerdict(False, f"expected {want}{note}, but it returned "
-                                  f"{describe(res.get('value'), ga)}", numeric=False)
+                return CaseVerdict(V.Passed(), numeric=False)
+            return CaseVerdict(raised(res, want, note), numeric=False)
+        return CaseVerdict(V.NotRaised(want, describe(res.get("value"), ga), note), numeric=False)
     if "error" in res:
-        return CaseVerdict(False, error_feedback(res))
+        return CaseVerdict(raised(res))
     numeric = _numeric(exp["value"])
     if ex.judge is not None:
         args, kwargs = python_inputs(tree, arrays)
@@ -184,21 +220,20 @@ def verdict(ex, plain, expected, got, speed_scale=1.0):
                                as_numpy(res["value"], ga), tol)
         except Exception as e:  # noqa: BLE001 - a malformed answer
             ok, msg = False, f"could not judge the result: {type(e).__name__}: {e}"
-        return CaseVerdict(ok, "" if ok else msg, numeric=numeric)
-    msg = compare(exp["value"], res["value"], ea, ga, tol, strict_type=ex.strict_type,
-                  integer=ex.integer)
-    if msg is None and tree.get("grad"):
-        msg = compare_grads(exp.get("grads"), res.get("grads"), ea, ga, tol, tree["labels"])
-    if msg is not None:
-        label = misconception(ex, plain, exp, ea, res, ga, tol)
-        if label:
-            msg += f" — this looks like {label}"
-        return CaseVerdict(False, msg, numeric=numeric)
+        # the judge's own sentence: whether it sets an expectation against the result
+        return CaseVerdict(V.Passed() if ok else V.JudgeFailed(msg, "expected" in msg),
+                           numeric=numeric)
+    diff = compare(exp["value"], res["value"], ea, ga, tol, strict_type=ex.strict_type,
+                   integer=ex.integer)
+    if diff is None and tree.get("grad"):
+        diff = compare_grads(exp.get("grads"), res.get("grads"), ea, ga, tol, tree["labels"])
+    if diff is not None:
+        return CaseVerdict(diff, misconception(ex, plain, exp, ea, res, ga, tol), numeric)
     if tree.get("repeat"):
-        msg = _speed(ex, exp.get("seconds"), res.get("seconds"), speed_scale)
-        if msg:
-            return CaseVerdict(False, msg, numeric=numeric)
-    return CaseVerdict(True, numeric=numeric)
+        slow = _speed(ex, exp.get("seconds"), res.get("seconds"), speed_scale)
+        if slow:
+            return CaseVerdict(slow, numeric=numeric)
+    return CaseVerdict(V.Passed(), numeric=numeric)
 
 
 def misconception(ex, plain, exp, ea, res, ga, tol):
@@ -224,13 +259,12 @@ def misconception(ex, plain, exp, ea, res, ga, tol):
 
 def _speed(ex, ref_s, got_s, speed_scale=1.0):
     if got_s is None:
-        return "the call was not timed"
+        return V.NotTimed(ex.slowdown)
     if ref_s is None:
         return None
     limit = max(ex.slowdown * ref_s * speed_scale, 0.02)
     if got_s > limit:
-        return (f"far slower than the reference (more than {ex.slowdown:g}× its CPU time): "
-                "is there a Python loop over the output pixels?")
+        return V.TooSlow(ex.slowdown, float(got_s), float(limit))
     return None
 
 
@@ -262,6 +296,17 @@ class GroupResult:
     tol: str = ""
     forbidden: bool = False
     stub: str = ""               # the NotImplementedError feedback when every case raised it
+    outcome: str = "not judged"  # the kind of the first failing case's outcome (verdicts.py);
+    #                              "not judged": the exercise failed before (see its message)
+    misconception: str | None = None   # the misconception recognised on it
+    states_expected: bool = False      # its feedback sets expected against got (tolerance shown)
+
+
+    def as_dict(self):
+        """The group's verdict as data (results.json extra_data.verdicts, read by the report)."""
+        return {"group": self.name, "public": self.public, "passed": self.passed,
+                "points": self.points, "max_points": self.max_points, "outcome": self.outcome,
+                "misconception": self.misconception}
 
 
 @dataclass
@@ -290,20 +335,29 @@ def fmt_tol(tols):
     return "; ".join(parts)
 
 
-def group_result(ex, gi, verdicts, plains):
+def group_result(ex, gi, verdicts, plains, hidden=False):
+    """The GroupResult of one group from its cases' verdicts; hidden: worded as a hidden case
+    may be (verdicts.render(..., hidden=True): no value, message or input)."""
     g = ex.groups[gi]
     tols = [tuple(p[0]["tol"]) for p, v in zip(plains, verdicts) if v.numeric]
     bad = [(i, v) for i, v in enumerate(verdicts) if not v.ok]
     forbidden = any(v.forbidden for v in verdicts)
     if not bad:
-        return GroupResult(g.name, g.points, g.points, g.public, True, "", fmt_tol(tols))
+        return GroupResult(g.name, g.points, g.points, g.public, True, "", fmt_tol(tols),
+                           outcome="passed")
     i, v = bad[0]
-    note = plains[i][0].get("note")
-    where = f"case {i + 1}{' (' + note + ')' if note else ''}"
-    fb = v.feedback if v.forbidden else f"{where}: {v.feedback}"
-    stub = v.feedback if all(x.feedback.startswith("not implemented yet") for _, x in bad) \
-        and len(bad) == len(verdicts) else ""
-    return GroupResult(g.name, 0, g.points, g.public, False, fb, fmt_tol(tols), forbidden, stub)
+    text = v.text(hidden)
+    if hidden:
+        fb = f"a hidden case failed: {text}"
+    else:
+        note = plains[i][0].get("note")
+        where = f"case {i + 1}{' (' + note + ')' if note else ''}"
+        fb = text if v.forbidden else f"{where}: {text}"
+    stub = text if len(bad) == len(verdicts) and \
+        all(isinstance(x.outcome, V.NotImplementedYet) for _, x in bad) else ""
+    return GroupResult(g.name, 0, g.points, g.public, False, fb, fmt_tol(tols), forbidden, stub,
+                       v.outcome.kind, v.misconception,
+                       V.states_expected(v.outcome, hidden))
 
 
 def finish(ex, groups, message=""):
@@ -313,6 +367,7 @@ def finish(ex, groups, message=""):
     if forbidden is not None:
         for g in groups:
             g.points, g.passed = 0, False
-            g.feedback = g.feedback if g.forbidden else "not scored: a forbidden call"
+            if not g.forbidden:
+                g.feedback, g.outcome, g.misconception = "not scored: a forbidden call", "not scored", None
         r.message = forbidden.feedback
     return r

@@ -13,7 +13,6 @@ printed output and feedback are shown in full), one the hidden cases' (nothing o
 learner's code prints or raises there is shown: a hidden case reports its group, pass/fail,
 the built-in exception type and the recognised misconception only).
 """
-import builtins
 import csv
 import hashlib
 import io
@@ -27,9 +26,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import engine, questions, sandbox
+from . import engine, questions, sandbox, verdicts
 from . import exercises as catalogue
-from .compare import compare, compare_grads
 from .selfcheck import format_lines
 
 
@@ -158,54 +156,21 @@ def prepare(seed, names=None, public_only=False):
     return out
 
 
-def _builtin_exception(res):
-    """The exception a learner's code raised, as a name the learner cannot choose: the first
-    built-in exception class of its MRO ("ValueError", "KeyError (a subclass)")."""
-    names = res.get("mro") if isinstance(res.get("mro"), list) else [res.get("error")]
-    for i, n in enumerate(names):
-        cls = getattr(builtins, n, None) if isinstance(n, str) else None
-        if isinstance(cls, type) and issubclass(cls, BaseException):
-            return n if i == 0 else f"{n} (a subclass)"
-    return "an exception"
+def case_verdict(ex, plain, expected, got):
+    """engine.verdict on a result the child wrote (anything may be wrong with it)."""
+    try:
+        if not isinstance(got[0], dict):
+            raise TypeError("not a result")
+        return engine.verdict(ex, plain, expected, got)
+    except Exception as e:  # noqa: BLE001 - a malformed result fails its case
+        return engine.CaseVerdict(verdicts.Malformed(type(e).__name__))
 
 
 def hidden_feedback(ex, plain, expected, got):
-    """What a learner may see of a failed hidden case, built from the data of the verdict
-    (never from its sentences): the kind of failure, the built-in exception type, the
+    """What a learner may see of a failed hidden case: its verdict worded from data only
+    (verdicts.render(..., hidden=True)): the kind of failure, the built-in exception type, the
     recognised misconception; never a message, a value, a shape or the inputs."""
-    tree, _ = plain
-    exp, ea = expected
-    res, ga = got
-    if not isinstance(res, dict):
-        return "a malformed result"
-    if "error" in res:
-        if res.get("forbidden"):
-            return "a forbidden call"
-        kind = _builtin_exception(res)
-        if kind == "NotImplementedError" and exp.get("error") != "NotImplementedError":
-            return "not implemented yet"
-        if "error" in exp:
-            return f"expected {exp['error']}, but it raised {kind}"
-        return f"raised {kind}"
-    if "error" in exp:
-        return f"expected {exp['error']}, but it returned a value"
-    if ex.judge is not None:
-        return "wrong values (the result does not have the required properties)"
-    tol = tuple(tree["tol"])
-    try:
-        values_ok = compare(exp["value"], res.get("value"), ea, ga, tol,
-                            strict_type=ex.strict_type, integer=ex.integer) is None
-    except Exception:  # noqa: BLE001 - a malformed answer
-        return "a malformed result"
-    if values_ok:
-        if tree.get("grad") and compare_grads(exp.get("grads"), res.get("grads"), ea, ga, tol,
-                                              tree["labels"]) is not None:
-            return "wrong gradients"
-        if tree.get("repeat"):
-            return f"far slower than the reference (more than {ex.slowdown:g}× its CPU time)"
-        return "wrong values"
-    label = engine.misconception(ex, plain, exp, ea, res, ga, tol)
-    return "wrong values" + (f" — this looks like {label}" if label else "")
+    return case_verdict(ex, plain, expected, got).text(hidden=True)
 
 
 MISSING = ("`{}` is not defined in the submission (grading runs only imports, defs, classes "
@@ -264,25 +229,11 @@ def judge_exercise(prep, phases):
             groups.append(engine.GroupResult(g.name, 0, g.points, g.public, False, lost[which]))
             continue
         cis = [ci for ci, (gj, _) in enumerate(prep["plains"]) if gj == gi]
-        verdicts = []
-        for ci in cis:
-            try:
-                if not isinstance(got[ci][0], dict):
-                    raise TypeError("not a result")
-                v = engine.verdict(ex, prep["plains"][ci][1], prep["expected"][ci], got[ci])
-            except Exception as e:  # noqa: BLE001 - a malformed result fails its case
-                v = engine.CaseVerdict(False, f"malformed result ({type(e).__name__})")
-            verdicts.append(v)
-        r = engine.group_result(ex, gi, verdicts, [prep["plains"][ci][1] for ci in cis])
-        if not g.public and not r.passed:
-            ci = cis[next(k for k, v in enumerate(verdicts) if not v.ok)]
-            try:
-                text = hidden_feedback(ex, prep["plains"][ci][1], prep["expected"][ci], got[ci])
-            except Exception:  # noqa: BLE001
-                text = "a malformed result"
-            r.feedback = f"a hidden case failed: {text}"
-            r.stub = "not implemented yet" if r.stub else ""
-        groups.append(r)
+        found = [case_verdict(ex, prep["plains"][ci][1], prep["expected"][ci], got[ci])
+                 for ci in cis]
+        # a hidden group is worded from its verdicts' data only (verdicts.render, hidden=True)
+        groups.append(engine.group_result(ex, gi, found, [prep["plains"][ci][1] for ci in cis],
+                                          hidden=not g.public))
     return engine.finish(ex, groups)
 
 
@@ -361,7 +312,10 @@ def gradescope_json(sub_name, results, problems, output, elapsed=None, isolation
     doc = {"score": total, "output": "\n".join(text), "tests": tests,
            "stdout_visibility": "visible",
            "extra_data": {"cases": "public only" if public_only else "public and hidden",
-                          "isolation": isolation}}
+                          "isolation": isolation,
+                          # per exercise, per group: passed, points, the outcome's kind and the
+                          # misconception recognised, as data (report.py reads these)
+                          "verdicts": {r.name: [g.as_dict() for g in r.groups] for r in results}}}
     if elapsed is not None:
         doc["execution_time"] = round(elapsed, 3)
     return doc

@@ -18,8 +18,10 @@ files (`submissions=`, the PATHs given to `grade`). They are read and *parsed* h
 grader's process, with the notebook rule's own extraction (`sandbox.loader`): learner code is never
 run for the report.
 
-Per-group verdicts and misconceptions are read from each test's feedback text (the lines that
-`selfcheck.format_lines` writes, matched against the registry's group names and labels).
+Per-group verdicts and misconceptions are read as data from `extra_data.verdicts` of each
+results.json (grade.py writes it: per exercise, per group, passed, the outcome's kind and the
+misconception recognised), never from the feedback text; a results.json without it (written by
+an older grader) leaves them unknown.
 """
 import ast
 import base64
@@ -81,7 +83,8 @@ INCIDENTS = [
     ("output", "output limit", ("output limit:",)),
     ("forbidden", "forbidden call", ("forbidden call:",)),
 ]
-NOT_ATTEMPTED = ("is not defined in the submission", "not implemented yet", "not run: loading")
+# exercise-level statuses of the sandbox (grade.MISSING, a load failure), not case verdicts
+NOT_ATTEMPTED = ("is not defined in the submission", "not run: loading")
 
 
 class NoResults(ValueError):
@@ -123,23 +126,30 @@ def read_grades_csv(out):
         return {row["submission"]: row for row in csv.DictReader(f)}
 
 
-def group_verdicts(ex, test):
-    """[True | False | None] per case group of `ex` in one test's feedback (None: unknown).
+def recorded_groups(ex, doc):
+    """[{"group", "passed", "outcome", "misconception", ...} or None] per case group of `ex`, as
+    grade.py recorded them in the results.json `doc` (extra_data.verdicts); None: unknown (not
+    recorded, or graded with other groups)."""
+    rec = ((doc.get("extra_data") or {}).get("verdicts") or {}).get(ex.name)
+    by_name = {r.get("group"): r for r in rec if isinstance(r, dict)} if isinstance(rec, list) else {}
+    return [by_name.get(g.name) if (by_name.get(g.name) or {}).get("max_points") == g.points
+            else None for g in ex.groups]
 
-    A group line reads "✔ name · group: p/m ..." or "✘ ..."; an exercise judged in one line
-    (a limit, a forbidden call, not defined, not implemented) failed every group."""
-    if test.get("max_score") != ex.max_points:       # graded with another registry
-        return [None] * len(ex.groups)
-    lines = str(test.get("output", "")).splitlines()
-    out = []
-    for g in ex.groups:
-        ok, bad = f"{PASS} {ex.name} · {g.name}: ", f"{FAIL} {ex.name} · {g.name}: "
-        hit = next((ln for ln in lines if ln.startswith((ok, bad))), None)
-        out.append(None if hit is None else hit.startswith(ok))
-    if all(v is None for v in out):
-        full = test.get("score", 0) >= ex.max_points
-        return [full] * len(ex.groups)
-    return out
+
+def group_verdicts(ex, doc):
+    """[True | False | None] per case group of `ex` in one results.json (None: unknown)."""
+    return [None if r is None else bool(r.get("passed")) for r in recorded_groups(ex, doc)]
+
+
+def _not_attempted(ex, doc, test):
+    """Scored 0 because nothing was there to grade: not defined, every case not implemented
+    (the recorded outcomes), or loading failed."""
+    if test.get("score", 0) != 0:
+        return False
+    recs = [r for r in recorded_groups(ex, doc) if r is not None]
+    if recs and all(r.get("outcome") == "not implemented" for r in recs):
+        return True
+    return bool(_first_line(test.get("output", ""), NOT_ATTEMPTED))
 
 
 def _first_line(text, needles):
@@ -235,12 +245,12 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
         tests = {s: next((t for t in d["tests"] if t.get("name") == n), None) for s, d in docs.items()}
         got = [float(t.get("score", 0) or 0) if t else 0.0 for t in tests.values()]
         attempted = [s for s, t in tests.items() if t is not None and
-                     not (t.get("score", 0) == 0 and _first_line(t.get("output", ""), NOT_ATTEMPTED))]
+                     not _not_attempted(ex, docs[s], t)]
         groups = []
         for gi, g in enumerate(ex.groups):
             failed, known = [], 0
             for s in attempted:
-                v = group_verdicts(ex, tests[s])[gi]
+                v = group_verdicts(ex, docs[s])[gi]
                 if v is None:
                     continue
                 known += 1
@@ -256,8 +266,8 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
             if label in seen:
                 continue
             seen.append(label)
-            who = [s for s, t in tests.items()
-                   if t and f"this looks like {label}" in str(t.get("output", ""))]
+            who = [s for s in tests if any(r and r.get("misconception") == label
+                                           for r in recorded_groups(ex, docs[s]))]
             chapter, anchor = MISCONCEPTION_SECTIONS.get(label, (ex.chapter, exercise_anchor(ex)))
             miscs.append({"label": label, "learners": len(who), "submissions": who,
                           "link": f"{book_url}/{CHAPTER_PAGES[chapter]}.html#{anchor}"})

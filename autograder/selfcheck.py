@@ -106,7 +106,7 @@ def format_lines(result, hidden_points=None, public_only=True):
             line = f"{mark} {name} · {g.name}: {g.points}/{g.max_points}"
             if g.feedback:
                 line += f" — {g.feedback}"
-            if g.tol and (g.passed or "expected" in g.feedback):
+            if g.tol and (g.passed or g.states_expected):
                 line += f" [{g.tol}]"
             lines.append(line)
     kind = "public points" if public_only else "points"
@@ -128,7 +128,7 @@ def one_line(result, max_score):
         return f"{line} — {result.message}"
     if bad is not None:
         line += f" — {bad.stub or (bad.name + ', ' + bad.feedback)}"
-        if bad.tol and "expected" in bad.feedback:
+        if bad.tol and bad.states_expected:
             line += f" [{bad.tol}]"
     return line
 
