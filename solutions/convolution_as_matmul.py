@@ -8,7 +8,6 @@ import operator
 import numpy as np
 import scipy.sparse
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
-from threadpoolctl import ThreadpoolController
 
 
 def _pair(v, name):
@@ -162,6 +161,7 @@ _BLAS = []                                               # numpy's BLAS, found o
 def _blas_threads():
     """The number of threads numpy's BLAS uses now (threadpool_limits changes it)."""
     if not _BLAS:
+        from threadpoolctl import ThreadpoolController      # imported when first needed
         _BLAS.append(ThreadpoolController().select(user_api="blas").lib_controllers)
     return max([lib.num_threads for lib in _BLAS[0]] or [1])
 
@@ -198,7 +198,7 @@ def conv2d_im2col_fast(x, weight, bias=None, stride=1, padding=0):
     Wmat = np.ascontiguousarray(weight.reshape(O, C * kh * kw), dtype=dtype)
     y = np.empty((N, O, out_h * out_w), dtype=dtype)
     xp = np.zeros((C, Hp, Wp), dtype=dtype)                  # one padded image; the border stays 0
-    rows = out_h if _blas_threads() > 1 else max(1, min(out_h, 65536 // (C * kh * kw * out_w)))   # output rows a block
+    rows = out_h if _blas_threads() > 1 else max(1, min(out_h, 65536 // max(1, C * kh * kw * out_w)))   # output rows a block
     buffer = np.empty(C * kh * kw * rows * out_w, dtype=dtype)
     sc, sr, sx = xp.strides
     for n in range(N):

@@ -165,8 +165,8 @@ def _nearest_two(X, Y):
 
 
 def _lloyd_fast(X, w, k, iters, rng):
-    """_lloyd's iterations (the same start, the same updates), with Hamerly's bounds so that most
-    points skip the search for their nearest code (Hamerly 2010).
+    """_lloyd's iterations (the same start, the same updates), with Hamerly's bounds so that a point
+    skips the search for its nearest code at the steps where it provably keeps it (Hamerly 2010).
 
     Each point keeps its code a and l ≤ its distance to every other code. When the codes move,
     code j by δⱼ, l −= max_{j ≠ a} δⱼ (triangle inequality). A point with ‖x − y_a‖² < l² − margin
@@ -205,8 +205,9 @@ def _lloyd_fast(X, w, k, iters, rng):
 def quantize_image_fast(image, k, seed=0):
     """quantize_image for speed, the same palette and output (but where two codes are equally near
     to the last bit): colours packed into one int (r·2¹⁶ + g·2⁸ + b) so that np.unique sorts
-    ints, not rows; the same k-means++ start and 20 Lloyd steps, with bounds that skip most of
-    the nearest-code searches (_lloyd_fast); the last assignment by vq_fast."""
+    ints, not rows; the same k-means++ start and 20 Lloyd steps, with bounds that spare a point
+    the nearest-code search at the steps where it provably keeps its code (_lloyd_fast); the last
+    assignment by vq_fast."""
     img = np.asarray(image)
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
         raise ValueError(f"quantize_image_fast: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}")
