@@ -6,7 +6,7 @@ EXIT_MISUSE = 2
 
 
 def _release(a):
-    from .engine import solutions_available
+    from .cases import solutions_available
     from .authoring.release import release
     if not a.no_answers and not solutions_available():
         print("autograder release: error: the public answers are computed with the `solutions` "
@@ -101,6 +101,17 @@ def _sync(a):
     return 0
 
 
+def _catalogue(a):
+    from .authoring import readme
+    stale = readme.sync(check=a.check)
+    if a.check:
+        print(f"{readme.README}: the exercise catalogue is "
+              + ("stale: run `python -m autograder catalogue`" if stale else "current"))
+        return 1 if stale else 0
+    print(f"rewrote the catalogue of {readme.README}" if stale else "the catalogue is current")
+    return 0
+
+
 def parser():
     p = argparse.ArgumentParser(prog="python -m autograder", description=(
         "Release student notebooks, self-check a learner's file, grade submissions in a "
@@ -189,6 +200,13 @@ def parser():
     s.add_argument("--check", action="store_true",
                    help="write nothing; list the drift and exit 1 if there is any")
     s.set_defaults(func=_sync)
+
+    k = sub.add_parser("catalogue", help="regenerate the exercise catalogue of autograder/README.md",
+                       description="Rewrite the table of exercises between the catalogue markers "
+                       "of autograder/README.md from autograder/exercises.")
+    k.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if the README's catalogue is stale")
+    k.set_defaults(func=_catalogue)
     return p
 
 

@@ -12,11 +12,11 @@ import pathlib
 
 import numpy as np
 
-from . import engine
+from . import cases, engine
 from . import exercises as catalogue
 
 JSON_NAME, NPZ_NAME = "public_answers.json", "public_answers.npz"
-FORMAT = 1
+FORMAT = 2          # 2: each case is {"call", "meta", "expected"} (cases.Call, cases.CaseMeta)
 
 
 def build(names=None):
@@ -25,16 +25,9 @@ def build(names=None):
     for ex in catalogue.EXERCISES:
         if names is not None and ex.name not in names:
             continue
-        groups = []
-        for gi, g in enumerate(ex.groups):
-            if not g.public:
-                groups.append(None)
-                continue
-            cases = []
-            for case in ex.cases(gi):
-                plain = engine.plain_case(ex, case)
-                cases.append((plain, engine.reference_result(ex, plain)))
-            groups.append(cases)
+        groups = [None] * len(ex.groups)
+        for gi, pairs in cases.build(ex, "public"):
+            groups[gi] = pairs
         out[ex.name] = groups
     return out
 
@@ -47,12 +40,13 @@ def write(directory, names=None):
     arrays, doc = {}, {"format": FORMAT, "exercises": {}, "yardstick": engine.yardstick()}
     for name, groups in data.items():
         jgroups = []
-        for gi, cases in enumerate(groups):
-            if cases is None:
+        for gi, pairs in enumerate(groups):
+            if pairs is None:
                 jgroups.append(None)
                 continue
             jcases = []
-            for ci, ((tree, ia), (res, ra)) in enumerate(cases):
+            for ci, (plain, (res, ra)) in enumerate(pairs):
+                tree, ia = plain.call
                 prefix = f"{name}.{gi}.{ci}"
                 for k, v in ia.items():
                     arrays[f"{prefix}.in.{k}"] = v
@@ -60,7 +54,7 @@ def write(directory, names=None):
                     arrays[f"{prefix}.out.{k}"] = v
                 res = {k: v for k, v in res.items() if k != "seconds"} | (
                     {"seconds": res["seconds"]} if "seconds" in res else {})
-                jcases.append({"case": tree, "expected": res})
+                jcases.append({"call": tree, "meta": plain.meta.as_dict(), "expected": res})
             jgroups.append(jcases)
         doc["exercises"][name] = jgroups
     jpath, npath = directory / JSON_NAME, directory / NPZ_NAME
@@ -105,16 +99,17 @@ def load(directory=None):
     out = {}
     for name, groups in doc["exercises"].items():
         ogroups = []
-        for gi, cases in enumerate(groups):
-            if cases is None:
+        for gi, jcases in enumerate(groups):
+            if jcases is None:
                 ogroups.append(None)
                 continue
             ocases = []
-            for ci, c in enumerate(cases):
+            for ci, c in enumerate(jcases):
                 prefix = f"{name}.{gi}.{ci}"
                 ia = {k[len(prefix) + 4:]: v for k, v in arrays.items() if k.startswith(prefix + ".in.")}
                 ra = {k[len(prefix) + 5:]: v for k, v in arrays.items() if k.startswith(prefix + ".out.")}
-                ocases.append(((c["case"], ia), (c["expected"], ra)))
+                plain = cases.PlainCase(cases.Call(c["call"], ia), cases.CaseMeta.from_dict(c["meta"]))
+                ocases.append((plain, (c["expected"], ra)))
             ogroups.append(ocases)
         out[name] = ogroups
     _YARDSTICKS[key] = doc.get("yardstick")

@@ -1,131 +1,22 @@
-"""Cases as plain data, expected answers, and the verdict on one case or group.
+"""The verdict on one case, and the results of a group and an exercise.
 
 The flow of every check, in-process or sandboxed:
 
-    plain = plain_case(ex, case)                      # registry Case -> (tree, arrays)
-    expected = reference_result(ex, plain)            # the reference, in the grader's process
-    got = harness.run_case(fn, *plain, forbidden)    # the learner, here or in a child
-    v = verdict(ex, plain, expected, got)             # a CaseVerdict: an outcome, as data
-    verdicts.render(v.outcome, hidden, v.misconception)   # the one place it is worded
+    for gi, pairs in cases.build(ex, "public"):       # the one case-building path (cases.py)
+        for plain, expected in pairs:                 # a PlainCase; the reference's answer
+            got = harness.run_case(fn, *plain.call, forbidden)   # here or in a sandboxed child
+            v = verdict(ex, plain, expected, got)     # a CaseVerdict: an outcome, as data
+        group = group_result(ex, gi, [v, ...], plains, hidden)   # worded by verdicts.render
 """
 import builtins
-import importlib
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import verdicts as V
+from .cases import python_inputs
 from .compare import as_numpy, compare, compare_grads, describe, matches_value
-from .exercises import T, tolerance
-from .sandbox import harness
-
-
-# ----------------------------------------------------------------------------- plain cases
-def _to_tree(v, arrays):
-    if isinstance(v, T):
-        key = f"i{len(arrays)}"
-        arrays[key] = np.array(v.array, copy=True)
-        return {"$": "tensor", "key": key, "grad": bool(v.grad)}
-    if isinstance(v, (list, tuple)) and any(isinstance(x, (T, np.ndarray)) or
-                                            isinstance(x, (list, tuple, dict)) for x in v):
-        kind = "tuple" if isinstance(v, tuple) else "list"
-        return {"$": kind, "items": [_to_tree(x, arrays) for x in v]}
-    if isinstance(v, dict):
-        return {"$": "dict", "items": {k: _to_tree(x, arrays) for k, x in v.items()}}
-    tree, _ = harness.encode(v, arrays, prefix="i")
-    return tree
-
-
-def _has_grad(v):
-    if isinstance(v, T):
-        return v.grad
-    if isinstance(v, (list, tuple)):
-        return any(_has_grad(x) for x in v)
-    if isinstance(v, dict):
-        return any(_has_grad(x) for x in v.values())
-    return False
-
-
-def plain_case(ex, case):
-    """(tree, arrays): the case as the harness runs it, plus grading metadata."""
-    arrays = {}
-    tree = {"args": _to_tree(tuple(case.args), arrays),
-            "kwargs": _to_tree(dict(case.kwargs), arrays),
-            "call": case.call, "grad": bool(ex.torch and _has_grad((case.args, case.kwargs))),
-            "repeat": int(case.repeat),
-            # metadata, not used by the harness:
-            "note": case.note, "tol": list(tolerance(ex, case)), "raises": case.raises,
-            "labels": _grad_labels(case)}
-    return tree, arrays
-
-
-def _grad_labels(case):
-    if case.call == "module":
-        ctor, kw, state, fwd = case.args
-        return ["the input z"] + list(state)
-    labels = []
-
-    def walk(v, label):
-        if isinstance(v, T):
-            if v.grad:
-                labels.append(label)
-        elif isinstance(v, (list, tuple)):
-            for j, x in enumerate(v):
-                walk(x, f"{label}[{j}]")
-    for i, a in enumerate(case.args):
-        walk(a, f"argument {i + 1}")
-    for k, a in case.kwargs.items():
-        walk(a, k)
-    return labels
-
-
-def python_inputs(tree, arrays):
-    """(args, kwargs) of a plain case as registry functions see them (tensors as T)."""
-    def dec(t):
-        if isinstance(t, dict) and t.get("$") == "tensor":
-            return T(np.array(arrays[t["key"]]), bool(t.get("grad")))
-        if isinstance(t, dict) and t.get("$") in ("tuple", "list"):
-            items = [dec(x) for x in t["items"]]
-            return tuple(items) if t["$"] == "tuple" else items
-        if isinstance(t, dict) and t.get("$") == "dict":
-            return {k: dec(x) for k, x in t["items"].items()}
-        return harness.decode(t, arrays, torch_ok=False)
-    return dec(tree["args"]), dec(tree["kwargs"])
-
-
-# ----------------------------------------------------------------------------- the reference
-def solutions_available():
-    try:
-        importlib.import_module("solutions.inner_products")
-        return True
-    except ImportError:
-        return False
-
-
-def reference(name):
-    """The reference implementation of `name`, from its chapter's module `solutions.<module>`
-    (raises ImportError without `solutions`)."""
-    from .exercises import get
-    return getattr(importlib.import_module(f"solutions.{get(name).module}"), name)
-
-
-class GraderError(RuntimeError):
-    """The registry and the reference disagree: a bug in the course, not in the learner's code."""
-
-
-def reference_result(ex, plain):
-    tree, arrays = plain
-    res = harness.run_case(reference(ex.name), tree, arrays)
-    err = res[0].get("error")
-    if err and not (tree.get("raises") and tree["raises"] in res[0]["mro"]):
-        raise GraderError(f"{ex.name}: the reference raised {err}: {res[0]['message']} "
-                          f"on a case{' (' + tree['note'] + ')' if tree.get('note') else ''} "
-                          "where it should return")
-    if not err and tree.get("raises"):
-        raise GraderError(f"{ex.name}: the reference did not raise {tree['raises']} "
-                          f"({tree.get('note')})")
-    return res
 
 
 # ----------------------------------------------------------------------------- verdicts
@@ -194,11 +85,11 @@ def verdict(ex, plain, expected, got, speed_scale=1.0):
 
     speed_scale: how much slower this machine is than the one that timed the reference
     (1.0 when the reference was timed here)."""
-    tree, arrays = plain
+    tree, meta = plain.call.tree, plain.meta
     exp, ea = expected
     res, ga = got
-    tol = tuple(tree["tol"])
-    note = tree.get("note") or ""
+    tol = tuple(meta.tol)
+    note = meta.note
     if "error" in res and res.get("forbidden"):
         return CaseVerdict(raised(res))
     if "error" in exp:
@@ -214,7 +105,7 @@ def verdict(ex, plain, expected, got, speed_scale=1.0):
         return CaseVerdict(raised(res))
     numeric = _numeric(exp["value"])
     if ex.judge is not None:
-        args, kwargs = python_inputs(tree, arrays)
+        args, kwargs = python_inputs(plain)
         try:
             ok, msg = ex.judge(args, kwargs, as_numpy(exp["value"], ea),
                                as_numpy(res["value"], ga), tol)
@@ -226,7 +117,7 @@ def verdict(ex, plain, expected, got, speed_scale=1.0):
     diff = compare(exp["value"], res["value"], ea, ga, tol, strict_type=ex.strict_type,
                    integer=ex.integer)
     if diff is None and tree.get("grad"):
-        diff = compare_grads(exp.get("grads"), res.get("grads"), ea, ga, tol, tree["labels"])
+        diff = compare_grads(exp.get("grads"), res.get("grads"), ea, ga, tol, list(meta.labels))
     if diff is not None:
         return CaseVerdict(diff, misconception(ex, plain, exp, ea, res, ga, tol), numeric)
     if tree.get("repeat"):
@@ -240,8 +131,7 @@ def misconception(ex, plain, exp, ea, res, ga, tol):
     """The label of the first known wrong answer that `res` matches, or None."""
     if not ex.misconceptions:
         return None
-    tree, arrays = plain
-    args, kwargs = python_inputs(tree, arrays)
+    args, kwargs = python_inputs(plain)
     expected = as_numpy(exp["value"], ea)
     if tol == (0.0, 0.0):
         tol = (1e-6, 1e-5)           # an exact case: a wrong answer is recognised loosely
@@ -339,7 +229,7 @@ def group_result(ex, gi, verdicts, plains, hidden=False):
     """The GroupResult of one group from its cases' verdicts; hidden: worded as a hidden case
     may be (verdicts.render(..., hidden=True): no value, message or input)."""
     g = ex.groups[gi]
-    tols = [tuple(p[0]["tol"]) for p, v in zip(plains, verdicts) if v.numeric]
+    tols = [tuple(p.meta.tol) for p, v in zip(plains, verdicts) if v.numeric]
     bad = [(i, v) for i, v in enumerate(verdicts) if not v.ok]
     forbidden = any(v.forbidden for v in verdicts)
     if not bad:
@@ -350,7 +240,7 @@ def group_result(ex, gi, verdicts, plains, hidden=False):
     if hidden:
         fb = f"a hidden case failed: {text}"
     else:
-        note = plains[i][0].get("note")
+        note = plains[i].meta.note
         where = f"case {i + 1}{' (' + note + ')' if note else ''}"
         fb = text if v.forbidden else f"{where}: {text}"
     stub = text if len(bad) == len(verdicts) and \

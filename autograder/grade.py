@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import engine, questions, sandbox, verdicts
+from . import cases, engine, questions, sandbox, verdicts
 from . import exercises as catalogue
 from .selfcheck import format_lines
 
@@ -134,21 +134,16 @@ def prepare(seed, names=None, public_only=False):
         for ex in catalogue.EXERCISES:
             if names and ex.name not in names:
                 continue
-            plains, expected = [], []
-            for gi, g in enumerate(ex.groups):
-                if public_only and not g.public:
-                    continue
-                for case in ex.cases(gi, seed):
-                    plain = engine.plain_case(ex, case)
-                    plains.append((gi, plain))
-                    expected.append(engine.reference_result(ex, plain))
+            built = cases.build(ex, "public" if public_only else "all", seed)
+            plains = [(gi, plain) for gi, pairs in built for plain, _ in pairs]
+            expected = [exp for _, pairs in built for _, exp in pairs]
             phases = {w: [ci for ci, (gi, _) in enumerate(plains)
                           if ex.groups[gi].public == (w == "public")] for w in ("public", "hidden")}
             out[ex.name] = {"exercise": ex, "plains": plains, "expected": expected,
                             "phases": phases,
                             "server": {w: {"chapter": ex.chapter, "kind": ex.kind,
                                            "forbidden": list(ex.forbidden),
-                                           "cases": [plains[ci][1] for ci in idx]}
+                                           "cases": [plains[ci][1].call for ci in idx]}
                                        for w, idx in phases.items()}}
     finally:
         if limiter is not None:
@@ -210,11 +205,11 @@ def judge_exercise(prep, phases):
     ex = prep["exercise"]
     got, lost = {}, {}
     for which, (status, safe) in phases.items():
-        cases, why = _phase_cases(prep, which, status, safe)
+        results, why = _phase_cases(prep, which, status, safe)
         if why is not None:
             lost[which] = why
         else:
-            got.update(zip(prep["phases"][which], cases))
+            got.update(zip(prep["phases"][which], results))
     gis = sorted({gi for gi, _ in prep["plains"]})
     if lost and not got and len(set(lost.values())) == 1:
         msg = next(iter(lost.values()))
@@ -242,54 +237,6 @@ PUBLIC_ONLY = ("public cases only: no secret was given, so the hidden cases did 
                "(the scores are out of the public points)")
 
 
-def describe_isolation(iso):
-    """One line for a person: what kept the learner's code in (see isolation_report)."""
-    if not iso:
-        return "Isolation: unknown (no child reported it)."
-    parts = []
-    abi = iso.get("landlock_abi")
-    parts.append(f"Landlock ABI {abi} (files, no execute"
-                 + (", no TCP" if abi and abi >= 4 else "")
-                 + (", no signals or abstract sockets out" if abi and abi >= 6 else "") + ")"
-                 if abi else "no Landlock")
-    parts.append("seccomp on (no new process, exec, socket, ptrace)" if iso.get("seccomp")
-                 else "seccomp off")
-    parts.append(f"uid switch to {iso['uid']}" if iso.get("uid_switch") else "no uid switch")
-    parts.append("audit hook on")
-    lim = iso.get("limits") or {}
-    if lim:
-        parts.append(f"limits: {lim.get('wall', 0):g} s wall and {lim.get('cpu', 0):g} s CPU an "
-                     f"exercise, {int(lim.get('memory', 0)) >> 20} MiB memory, "
-                     f"{int(lim.get('output', 0)) >> 10} KiB output")
-    text = "Isolation: " + "; ".join(parts) + "."
-    if iso.get("weak"):
-        text += " WEAK: " + "; ".join(iso["weak"]) + "."
-    return text
-
-
-def isolation_report(replies, plan, limits):
-    """What was in force for one submission: the weakest of what its children reported."""
-    reports = [r.get("isolation") for r in replies if r is not None]
-    seen = [r for r in reports if isinstance(r, dict)]
-    abi = min((int(r.get("landlock") or 0) for r in seen), default=0)
-    iso = {"landlock_abi": abi, "seccomp": bool(seen) and all(r.get("seccomp") for r in seen),
-           "uid_switch": bool(seen) and all(r.get("uid") not in (None, 0) for r in seen)
-           and os.geteuid() == 0,
-           "uid": seen[0].get("uid") if seen else None, "audit_hook": True,
-           "limits": limits.as_dict(),
-           "wall_ms": max((r.get("wall_ms") or 0 for r in seen), default=None)}
-    weak = []
-    if plan.get("landlock") and not abi or plan.get("seccomp") and not iso["seccomp"]:
-        weak.append("a child could not install the kernel's wall: "
-                    + "; ".join(e for r in seen for e in r.get("errors", []))[:300])
-    weak += plan.get("weak", [])
-    if weak:
-        iso["weak"] = weak
-    if len(seen) < len(reports):
-        iso["unreported"] = len(reports) - len(seen)
-    return iso
-
-
 def gradescope_json(sub_name, results, problems, output, elapsed=None, isolation=None,
                     public_only=False):
     tests = []
@@ -303,7 +250,7 @@ def gradescope_json(sub_name, results, problems, output, elapsed=None, isolation
     text = [f"{sub_name}: {total}/{maximum} points "
             + (f"({PUBLIC_ONLY})." if public_only else "(public and hidden cases).")]
     if isolation is not None:
-        text.append(describe_isolation(isolation))
+        text.append(sandbox.describe_isolation(isolation))
     if problems:
         text += ["", "Problems while loading your code:"] + [f"  - {p}" for p in problems]
     if output.strip():
@@ -372,19 +319,12 @@ WEAK = ("the kernel lacks {}: hidden cases are graded only behind the kernel's w
 
 
 def isolation_plan(hidden, allow_weak=False, wall=True):
-    """{"landlock", "seccomp", "require", "weak": [...], "kernel": probe} for the children.
-    Raises GraderMisuse when hidden cases would run without the wall and that is not allowed."""
-    probe = sandbox.isolation_available()
-    landlock, seccomp = bool(probe["landlock"]) and wall, bool(probe["seccomp"]) and wall
-    missing = [] if wall else ["the wall is switched off (wall=False)"]
-    if wall and not landlock:
-        missing.append("Landlock" + "".join(f" ({m})" for m in probe["missing"] if "andlock" in m))
-    if wall and not seccomp:
-        missing.append("seccomp" + "".join(f" ({m})" for m in probe["missing"] if "seccomp" in m))
-    if hidden and missing and wall and not allow_weak:
-        raise GraderMisuse(WEAK.format(" and ".join(missing)))
-    return {"landlock": landlock, "seccomp": seccomp, "require": hidden and not allow_weak,
-            "weak": missing, "kernel": probe}
+    """sandbox.isolation_plan; raises GraderMisuse when hidden cases would run without the
+    kernel's wall and that is not allowed."""
+    plan = sandbox.isolation_plan(hidden, allow_weak, wall)
+    if hidden and plan["weak"] and wall and not allow_weak:
+        raise GraderMisuse(WEAK.format(" and ".join(plan["weak"])))
+    return plan
 
 
 # ----------------------------------------------------------------------------- the batch
@@ -398,7 +338,7 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     wall=False switches the kernel's wall off (only to measure what it costs)."""
     if jobs < 1:
         raise GraderMisuse("--jobs must be ≥ 1")
-    if not engine.solutions_available():
+    if not cases.solutions_available():
         raise GraderMisuse("grading needs the reference package `solutions` (the expected "
                            "answers are computed from it, in the grader's process)")
     names = exercises or [ex.name for ex in catalogue.EXERCISES]
@@ -508,7 +448,7 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
                       key=lambda i: (i.get("landlock_abi") or 0, bool(i.get("seccomp"))))
         batch["isolation_seen"] = weakest
         atomic_write(bpath, json.dumps(batch))
-        log(describe_isolation(weakest))
+        log(sandbox.describe_isolation(weakest))
     return scores
 
 
@@ -563,7 +503,7 @@ def grade_one(servers, slot, sub, prep, names, limits, plan=None, public_only=Fa
             pass
         if not sub.files:
             problems.insert(0, "no .py or .ipynb file in the submission")
-        iso = isolation_report([r for r, _ in replies.values()], plan, limits)
+        iso = sandbox.isolation_report([r for r, _ in replies.values()], plan, limits)
         doc = gradescope_json(sub.name, results, problems, reply.get("output", ""),
                               time.monotonic() - t0, isolation=iso, public_only=public_only)
         if set(names) == set(catalogue.BY_NAME):   # questions of understanding: parsed here, never run

@@ -353,7 +353,7 @@ def isolation_record(batch, docs):
     if not rec:
         return "not recorded"
     try:
-        from .grade import describe_isolation
+        from .sandbox import describe_isolation
         first = rec.get("seen") or (per[0] if len(per) == 1 else None)
         if isinstance(first, dict):
             rec["summary"] = describe_isolation(first)

@@ -8,7 +8,7 @@ text is deterministic (no timings, no addresses), because nbval compares noteboo
 import sys
 from dataclasses import dataclass, field
 
-from . import answers, engine, questions
+from . import answers, cases, engine, questions
 from . import exercises as catalogue
 from .sandbox import harness
 
@@ -49,37 +49,32 @@ def _namespace(fn):
 def public_cases(ex, source=None):
     """([(group_index, [(plain, expected), ...])] for the public groups, speed scale).
     source: None (auto: the live reference when `solutions` imports), "live" or a folder."""
-    if source is None and engine.solutions_available():
+    if source is None and cases.solutions_available():
         source = "live"
     if source == "live":
-        out = []
-        for gi, g in enumerate(ex.groups):
-            if g.public:
-                plains = [engine.plain_case(ex, c) for c in ex.cases(gi)]
-                out.append((gi, [(p, engine.reference_result(ex, p)) for p in plains]))
-        return out, 1.0
+        return cases.build(ex, "public"), 1.0
     data = answers.load(source)
     if data is None or ex.name not in data:
         return None, 1.0
-    groups = [(gi, cases) for gi, cases in enumerate(data[ex.name]) if cases is not None]
+    groups = [(gi, pairs) for gi, pairs in enumerate(data[ex.name]) if pairs is not None]
     scale = 1.0
-    if any(p[0].get("repeat") for _, cases in groups for p, _ in cases):
+    if any(p.call.tree.get("repeat") for _, pairs in groups for p, _ in pairs):
         scale = answers.speed_scale(source)
     return groups, scale
 
 
 def run_public(ex, fn, source=None):
     """An ExerciseResult for the public groups of `ex` on `fn` (in this process)."""
-    cases, scale = public_cases(ex, source)
-    if cases is None:
+    built, scale = public_cases(ex, source)
+    if built is None:
         return engine.finish(ex, [], "no reference answers: neither the `solutions` package "
                                      "nor public_answers.json/.npz (set $AUTOGRADER_ANSWERS)")
     ns = _namespace(fn)
     groups = []
-    for gi, pairs in cases:
+    for gi, pairs in built:
         verdicts = []
         for plain, expected in pairs:
-            got = harness.run_case(fn, plain[0], plain[1], ex.forbidden, ns)
+            got = harness.run_case(fn, *plain.call, ex.forbidden, ns)
             verdicts.append(engine.verdict(ex, plain, expected, got, speed_scale=scale))
         groups.append(engine.group_result(ex, gi, verdicts, [p for p, _ in pairs]))
     return engine.finish(ex, groups)
@@ -149,7 +144,7 @@ def check(name, fn, *, answers_dir=None, quiet=False):
     else:
         try:
             result = run_public(ex, fn, answers_dir)
-        except engine.GraderError as e:
+        except cases.GraderError as e:
             result = engine.finish(ex, [], f"the grader itself failed ({e}); please report it")
     hidden = sum(g.points for g in ex.groups if not g.public)
     if not quiet:

@@ -74,31 +74,28 @@ class WrongValue(Outcome):
 
 
 @dataclass(frozen=True)
-class WrongShape(Outcome):
+class Mismatch(Outcome):
+    """What was expected against what came, for one part of the result."""
     name: str
-    expected: tuple
-    got: tuple
-    kind = "wrong shape"
+    expected: object
+    got: object
     value_error = True
+    aspect = ""                  # what differs, as the sentence names it: "shape: "
 
 
-@dataclass(frozen=True)
-class WrongDtype(Outcome):
-    name: str
-    expected: str                # "numbers", "an integer array"
-    got: str                     # the dtype returned
-    kind = "wrong dtype"
-    value_error = True
+class WrongShape(Mismatch):
+    """expected, got: the two shapes (tuples)."""
+    kind, aspect = "wrong shape", "shape: "
 
 
-@dataclass(frozen=True)
-class WrongType(Outcome):
+class WrongDtype(Mismatch):
+    """expected: "numbers" or "an integer array"; got: the dtype returned."""
+    kind, aspect = "wrong dtype", "dtype: "
+
+
+class WrongType(Mismatch):
     """Another type or structure than the reference's: descriptions, e.g. "a tuple of 2"."""
-    name: str
-    expected: str
-    got: str
     kind = "wrong type"
-    value_error = True
 
 
 @dataclass(frozen=True)
@@ -229,12 +226,8 @@ def _public(o):
     if isinstance(o, WrongValue):
         count = f" ({o.differing} of {o.size} elements differ)" if o.size > 1 else ""
         return f"{o.name}{o.where}: expected {fmt(o.expected)}, got {fmt(o.got)}{count}"
-    if isinstance(o, WrongShape):
-        return f"{o.name}: shape: expected {o.expected}, got {o.got}"
-    if isinstance(o, WrongDtype):
-        return f"{o.name}: dtype: expected {o.expected}, got {o.got}"
-    if isinstance(o, WrongType):
-        return f"{o.name}: expected {o.expected}, got {o.got}"
+    if isinstance(o, Mismatch):
+        return f"{o.name}: {o.aspect}expected {o.expected}, got {o.got}"
     if isinstance(o, Uncomparable):
         return f"{o.name}: cannot compare with {o.expected}"
     if isinstance(o, CutFromGraph):
@@ -304,5 +297,5 @@ def states_expected(o, hidden=False):
         return isinstance(o, NotRaised) or isinstance(o, Raised) and bool(o.expected)
     if isinstance(o, JudgeFailed):
         return o.states_expected
-    return isinstance(o, (WrongValue, WrongShape, WrongDtype, WrongType, NotRaised)) or \
+    return isinstance(o, (WrongValue, Mismatch, NotRaised)) or \
         isinstance(o, Raised) and bool(o.expected)

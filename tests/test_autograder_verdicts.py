@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from autograder import engine, verdicts as V
+from autograder import cases, engine, verdicts as V
 from autograder import exercises as catalogue
 from autograder.sandbox import harness
 
@@ -37,7 +37,7 @@ EXAMPLES = [
 def test_every_outcome_type_is_worded_both_ways():
     kinds = {type(o) for o in EXAMPLES}
     every = {c for c in vars(V).values() if isinstance(c, type) and issubclass(c, V.Outcome)
-             and c not in (V.Outcome, V.Passed)}
+             and c not in (V.Outcome, V.Passed, V.Mismatch)}
     assert every <= kinds, every - kinds
     for o in EXAMPLES:
         assert V.render(o) and V.render(o, hidden=True)
@@ -67,9 +67,9 @@ def test_public_wording_is_unchanged():
 
 def test_a_wrong_value_carries_the_measured_error():
     ex = catalogue.get("gram")
-    plain = engine.plain_case(ex, ex.cases(0)[0])
-    expected = engine.reference_result(ex, plain)
-    got = harness.run_case(lambda v: np.array([[4.0, 11.0], [11.0, 26.0]]), *plain)
+    plain = cases.plain_case(ex, ex.cases(0)[0])
+    expected = cases.reference_result(ex, plain)
+    got = harness.run_case(lambda v: np.array([[4.0, 11.0], [11.0, 26.0]]), *plain.call)
     v = engine.verdict(ex, plain, expected, got)
     o = v.outcome
     assert isinstance(o, V.WrongValue) and o.where == "[0, 0]" and o.differing == 2

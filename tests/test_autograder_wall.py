@@ -279,9 +279,9 @@ def test_hidden_feedback_is_built_from_data_not_sentences():
     def first_hidden(name):
         ex = catalogue.get(name)
         gi = next(i for i, g in enumerate(ex.groups) if not g.public)
-        from autograder import engine
-        plain = engine.plain_case(ex, ex.cases(gi, seed=7)[0])
-        return ex, plain, engine.reference_result(ex, plain)
+        from autograder import cases
+        plain = cases.plain_case(ex, ex.cases(gi, seed=7)[0])
+        return ex, plain, cases.reference_result(ex, plain)
 
     ex, plain, expected = first_hidden("kmeans")
     from autograder.sandbox import harness as _harness
@@ -297,7 +297,7 @@ def test_hidden_feedback_is_built_from_data_not_sentences():
     odd = dict(leak, mro=["Leak_4242", "object"])
     assert grading.hidden_feedback(ex, plain, expected, (odd, {})) == "raised an exception"
     ex, plain, expected = first_hidden("gram")
-    V = np.asarray(_harness.decode(plain[0]["args"], plain[1])[0], dtype=float)
+    V = np.asarray(_harness.decode(plain.call.tree["args"], plain.call.arrays)[0], dtype=float)
     got = _harness.encode(V.T @ V if V.shape[0] == V.shape[1] else V.T @ V, {}, prefix="r")
     text = grading.hidden_feedback(ex, plain, expected, ({"value": got[0]}, got[1]))
     assert text.startswith("wrong values") and "expected" not in text and "got" not in text

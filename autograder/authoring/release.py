@@ -46,45 +46,85 @@ class LeakError(RuntimeError):
     """A line of a solution survived in a released notebook."""
 
 
-def release_notebook(nb, where="notebook"):
-    """(student notebook, solution body lines) of one notebook (a dict, not modified)."""
+# ----------------------------------------------------------------------------- the steps
+# The student edition of a notebook is these transformations, applied in order to each cell
+# (in the style of nbgrader's preprocessors): step(cell, ctx) -> None, changing the cell in
+# place. ctx: {"where": "book/02_....ipynb, cell 7", "solution": whether the cell had solution
+# markers, "secrets": the solution body lines seen so far (for the leak check)}.
+def stub_solutions(cell, ctx):
+    """Each def/class between the markers keeps its signature and docstring; its body raises
+    NotImplementedError pointing to hint("name"); the markers and the # HINT: line go."""
+    src = notebook.cell_source(cell)
+    if not ctx["solution"]:
+        return
+    if cell.get("cell_type") != "code":
+        raise notebook.MarkerError(f"{ctx['where']}: solution markers in a {cell.get('cell_type')} cell")
+    fallback = notebook.hint(src)
+
+    def stub(block, _src):
+        text, body = stub_solution(block, fallback)
+        ctx["secrets"].extend(body)
+        return text
+    text = notebook.rewrite_blocks(src, stub, ctx["where"])
+    text = "\n".join(ln for ln in text.split("\n")
+                     if ln.strip() not in (notebook.BEGIN, notebook.END)
+                     and not ln.strip().startswith(notebook.HINT))
+    notebook.set_source(cell, text)
+
+
+def blank_question_answers(cell, ctx):
+    """`Q2_1 = (64, 64)  # ANSWER` -> `Q2_1 = None  # your answer: ...`."""
+    src = notebook.cell_source(cell)
+    if cell.get("cell_type") == "code" and questions.ANSWER_MARK in src:
+        notebook.set_source(cell, blank_answers(src, ctx["where"]))
+
+
+def point_hints_cells(cell, ctx):
+    """A hints cell (the book's dropdowns) becomes a pointer to hint(...)."""
+    if hints.is_hints_cell(cell):
+        notebook.set_source(cell, hints.student_text(hints.cell_names(notebook.cell_source(cell))))
+
+
+def keep_tags_only(cell, ctx):
+    """Cell metadata keeps only its tags (a solution cell loses the ones that hide it)."""
+    tags = [t for t in cell.get("metadata", {}).get("tags", [])
+            if not (ctx["solution"] and t in ("hide-input", "hide-cell", "remove-input"))]
+    cell["metadata"] = {"tags": tags} if tags else {}
+
+
+def clear_outputs(cell, ctx):
+    """Code cells lose their outputs, execution counts and attachments."""
+    if cell.get("cell_type") == "code":
+        cell["outputs"], cell["execution_count"] = [], None
+        cell.pop("attachments", None)
+
+
+def keep_used_attachments(cell, ctx):
+    """Markdown cells keep only the attachments their text uses."""
+    if cell.get("cell_type") != "code" and "attachments" in cell:
+        src = notebook.cell_source(cell)
+        used = {k: v for k, v in cell["attachments"].items() if f"attachment:{k}" in src}
+        if used:
+            cell["attachments"] = used
+        else:
+            cell.pop("attachments")
+
+
+CELL_STEPS = (stub_solutions, blank_question_answers, point_hints_cells, keep_tags_only,
+              clear_outputs, keep_used_attachments)
+
+
+def release_notebook(nb, where="notebook", steps=CELL_STEPS):
+    """(student notebook, solution body lines) of one notebook (a dict, not modified): each
+    cell through `steps` in order, then the notebook metadata kept to KEEP_NB_METADATA."""
     nb = json.loads(json.dumps(nb))
     secrets = []
     for i, cell in enumerate(nb.get("cells", [])):
         here = f"{where}, cell {i + 1}"
-        src = notebook.cell_source(cell)
-        spans = notebook.blocks(src, here)
-        ctype = cell.get("cell_type")
-        if spans and ctype != "code":
-            raise notebook.MarkerError(f"{here}: solution markers in a {ctype} cell")
-        if spans:
-            fallback = notebook.hint(src)
-
-            def stub(block, _src):
-                text, body = stub_solution(block, fallback)
-                secrets.extend(body)
-                return text
-            text = notebook.rewrite_blocks(src, stub, here)
-            text = "\n".join(ln for ln in text.split("\n")
-                             if ln.strip() not in (notebook.BEGIN, notebook.END)
-                             and not ln.strip().startswith(notebook.HINT))
-            notebook.set_source(cell, text)
-        if ctype == "code" and questions.ANSWER_MARK in src:
-            notebook.set_source(cell, blank_answers(notebook.cell_source(cell), here))
-        if hints.is_hints_cell(cell):
-            notebook.set_source(cell, hints.student_text(hints.cell_names(src)))
-        tags = [t for t in cell.get("metadata", {}).get("tags", [])
-                if not (spans and t in ("hide-input", "hide-cell", "remove-input"))]
-        cell["metadata"] = {"tags": tags} if tags else {}
-        if ctype == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-            cell.pop("attachments", None)
-        elif "attachments" in cell:
-            used = {k: v for k, v in cell["attachments"].items() if f"attachment:{k}" in src}
-            if used:
-                cell["attachments"] = used
-            else:
-                cell.pop("attachments")
+        ctx = {"where": here, "secrets": secrets,
+               "solution": bool(notebook.blocks(notebook.cell_source(cell), here))}
+        for step in steps:
+            step(cell, ctx)
     nb["metadata"] = {k: v for k, v in nb.get("metadata", {}).items() if k in KEEP_NB_METADATA}
     return nb, secrets
 

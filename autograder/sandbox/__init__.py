@@ -93,13 +93,13 @@ def isolation_available():
 
 
 def write_cases(directory, cases):
-    """cases: {name: {"chapter", "kind", "forbidden", "cases": [(tree, arrays)]}} -> files."""
+    """cases: {name: {"chapter", "kind", "forbidden", "cases": [cases.Call]}} -> files. A Call is
+    the harness's input only (the grading metadata stays in the grader)."""
     spec, arrays = {}, {}
     for name, c in cases.items():
         items = []
         for ci, (tree, arr) in enumerate(c["cases"]):
-            harness_tree = {k: tree[k] for k in ("args", "kwargs", "call", "grad", "repeat")}
-            items.append([harness_tree, sorted(arr)])
+            items.append([tree, sorted(arr)])
             for k, v in arr.items():
                 arrays[f"{name}.{ci}.{k}"] = v
         spec[name] = {"chapter": c["chapter"], "kind": c["kind"], "forbidden": list(c["forbidden"]),
@@ -337,3 +337,66 @@ def read_results(folder, name):
         with np.load(npz, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     return result, arrays
+
+
+# ----------------------------------------------------------------------------- what is in force
+def isolation_plan(hidden, allow_weak=False, wall=True):
+    """{"landlock", "seccomp", "require", "weak": [what is missing], "kernel": probe}: what the
+    children are asked to install (require: hidden cases, and weak isolation not allowed)."""
+    probe = isolation_available()
+    landlock, seccomp = bool(probe["landlock"]) and wall, bool(probe["seccomp"]) and wall
+    missing = [] if wall else ["the wall is switched off (wall=False)"]
+    if wall and not landlock:
+        missing.append("Landlock" + "".join(f" ({m})" for m in probe["missing"] if "andlock" in m))
+    if wall and not seccomp:
+        missing.append("seccomp" + "".join(f" ({m})" for m in probe["missing"] if "seccomp" in m))
+    return {"landlock": landlock, "seccomp": seccomp, "require": hidden and not allow_weak,
+            "weak": missing, "kernel": probe}
+
+
+def describe_isolation(iso):
+    """One line for a person: what kept the learner's code in (see isolation_report)."""
+    if not iso:
+        return "Isolation: unknown (no child reported it)."
+    parts = []
+    abi = iso.get("landlock_abi")
+    parts.append(f"Landlock ABI {abi} (files, no execute"
+                 + (", no TCP" if abi and abi >= 4 else "")
+                 + (", no signals or abstract sockets out" if abi and abi >= 6 else "") + ")"
+                 if abi else "no Landlock")
+    parts.append("seccomp on (no new process, exec, socket, ptrace)" if iso.get("seccomp")
+                 else "seccomp off")
+    parts.append(f"uid switch to {iso['uid']}" if iso.get("uid_switch") else "no uid switch")
+    parts.append("audit hook on")
+    lim = iso.get("limits") or {}
+    if lim:
+        parts.append(f"limits: {lim.get('wall', 0):g} s wall and {lim.get('cpu', 0):g} s CPU an "
+                     f"exercise, {int(lim.get('memory', 0)) >> 20} MiB memory, "
+                     f"{int(lim.get('output', 0)) >> 10} KiB output")
+    text = "Isolation: " + "; ".join(parts) + "."
+    if iso.get("weak"):
+        text += " WEAK: " + "; ".join(iso["weak"]) + "."
+    return text
+
+
+def isolation_report(replies, plan, limits):
+    """What was in force for one submission: the weakest of what its children reported."""
+    reports = [r.get("isolation") for r in replies if r is not None]
+    seen = [r for r in reports if isinstance(r, dict)]
+    abi = min((int(r.get("landlock") or 0) for r in seen), default=0)
+    iso = {"landlock_abi": abi, "seccomp": bool(seen) and all(r.get("seccomp") for r in seen),
+           "uid_switch": bool(seen) and all(r.get("uid") not in (None, 0) for r in seen)
+           and os.geteuid() == 0,
+           "uid": seen[0].get("uid") if seen else None, "audit_hook": True,
+           "limits": limits.as_dict(),
+           "wall_ms": max((r.get("wall_ms") or 0 for r in seen), default=None)}
+    weak = []
+    if plan.get("landlock") and not abi or plan.get("seccomp") and not iso["seccomp"]:
+        weak.append("a child could not install the kernel's wall: "
+                    + "; ".join(e for r in seen for e in r.get("errors", []))[:300])
+    weak += plan.get("weak", [])
+    if weak:
+        iso["weak"] = weak
+    if len(seen) < len(reports):
+        iso["unreported"] = len(reports) - len(seen)
+    return iso
