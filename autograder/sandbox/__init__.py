@@ -1,4 +1,10 @@
-"""The grader's side of the sandbox: start fork servers, hand them submissions, read results.
+"""The sandbox: everything that touches learner code at grading.
+
+This module is the grader's side: start fork servers, hand them submissions, read results,
+claim the sandbox uids, the `Limits`, what the kernel offers and what was in force
+(isolation_available, isolation_plan, isolation_report, describe_isolation). The child's side,
+loaded by file path in a separate interpreter: forkserver.py, harness.py (runs one case),
+loader.py (the notebook rule), wall.py (Landlock and seccomp).
 
 Isolation, from the outside in:
   - the fork server is a separate interpreter started with `-I -S` (no site processing, no
