@@ -6,7 +6,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
-.PHONY: help venv book book-strict test unit nbval execute bench release clean
+.PHONY: help venv lint format book book-strict test unit nbval execute bench release clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,13 +31,22 @@ book-strict: $(STAMP)  ## build the book with warnings as errors
 	@start=$$(date +%s.%N); $(VENV)/bin/jupyter-book build . -W -n --keep-going; \
 	touch -d "@$$start" _build/html/index.html
 
+lint: $(STAMP)  ## ruff: lint and check the formatting (configured in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)  ## ruff: fix what it can, format, then re-copy the solution cells (autograder sync)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(PY) -m autograder sync book
+
 unit: $(STAMP)  ## pytest: unit, property, autograder and browser tests
 	$(PY) -m pytest tests
 
 nbval: $(STAMP)  ## re-execute every notebook and compare with its stored outputs
 	$(PY) -m pytest --nbval book -p no:randomly --nbval-sanitize-with book/nbval_sanitize.cfg
 
-test: book-strict unit nbval  ## the whole suite (what CI runs)
+test: lint book-strict unit nbval  ## the whole suite (what CI runs)
 	@echo "make test: all passed"
 
 execute: $(STAMP)  ## re-execute the notebooks in place (refresh stored outputs)

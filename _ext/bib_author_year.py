@@ -5,6 +5,7 @@ With ``bibtex_reference_style: author_year`` the citations in the text read
 so a reader cannot match the two. This registers the bibliography style ``author_year``:
 pybtex's ``plain`` (sorted by author, year, title) with labels "Gatys et al., 2015".
 """
+
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle

@@ -13,6 +13,7 @@ module per chapter: the cases, points, misconceptions and judges, as data), `aut
 answers), `engine.py` + `compare.py` (-> verdicts), `verdicts.py` (the outcomes, and the one
 place feedback is worded), `grade.py` / `selfcheck.py` / `report.py` (-> reports).
 """
+
 from .hints import hint
 from .selfcheck import CheckResult, check
 

@@ -6,6 +6,7 @@ beside the student notebooks. `check` uses the live reference when `solutions` i
 else these files, found through $AUTOGRADER_ANSWERS, the current folder and its parents,
 or the autograder package folder.
 """
+
 import json
 import os
 import pathlib
@@ -16,7 +17,7 @@ from . import cases, engine
 from . import exercises as catalogue
 
 JSON_NAME, NPZ_NAME = "public_answers.json", "public_answers.npz"
-FORMAT = 2          # 2: each case is {"call", "meta", "expected"} (cases.Call, cases.CaseMeta)
+FORMAT = 2  # 2: each case is {"call", "meta", "expected"} (cases.Call, cases.CaseMeta)
 
 
 def build(names=None):
@@ -53,7 +54,8 @@ def write(directory, names=None):
                 for k, v in ra.items():
                     arrays[f"{prefix}.out.{k}"] = v
                 res = {k: v for k, v in res.items() if k != "seconds"} | (
-                    {"seconds": res["seconds"]} if "seconds" in res else {})
+                    {"seconds": res["seconds"]} if "seconds" in res else {}
+                )
                 jcases.append({"call": tree, "meta": plain.meta.as_dict(), "expected": res})
             jgroups.append(jcases)
         doc["exercises"][name] = jgroups
@@ -80,7 +82,7 @@ def find():
 
 
 _CACHE = {}
-_YARDSTICKS = {}      # folder -> the yardstick seconds measured when its answers were written
+_YARDSTICKS = {}  # folder -> the yardstick seconds measured when its answers were written
 
 
 def load(directory=None):
@@ -106,8 +108,8 @@ def load(directory=None):
             ocases = []
             for ci, c in enumerate(jcases):
                 prefix = f"{name}.{gi}.{ci}"
-                ia = {k[len(prefix) + 4:]: v for k, v in arrays.items() if k.startswith(prefix + ".in.")}
-                ra = {k[len(prefix) + 5:]: v for k, v in arrays.items() if k.startswith(prefix + ".out.")}
+                ia = {k[len(prefix) + 4 :]: v for k, v in arrays.items() if k.startswith(prefix + ".in.")}
+                ra = {k[len(prefix) + 5 :]: v for k, v in arrays.items() if k.startswith(prefix + ".out.")}
                 plain = cases.PlainCase(cases.Call(c["call"], ia), cases.CaseMeta.from_dict(c["meta"]))
                 ocases.append((plain, (c["expected"], ra)))
             ogroups.append(ocases)
@@ -115,7 +117,6 @@ def load(directory=None):
     _YARDSTICKS[key] = doc.get("yardstick")
     _CACHE[key] = out
     return out
-
 
 
 def speed_scale(directory=None):

@@ -11,6 +11,7 @@ repeat; nothing else reaches the sandbox) and the grading metadata (`CaseMeta`: 
 feedback, the tolerance, the expected exception, the labels of the gradients), which stays in
 the grader. `build` computes each case's expected answer with the reference, in this process.
 """
+
 import importlib
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from .sandbox import harness
 class Call:
     """What the harness runs (`harness.run_case(fn, *call)`): tree = {"args", "kwargs", "call",
     "grad", "repeat"}, with the arrays it names by key."""
+
     tree: dict
     arrays: dict
 
@@ -34,14 +36,14 @@ class Call:
 @dataclass(frozen=True)
 class CaseMeta:
     """What grading knows of a case and the harness never sees."""
+
     note: str = ""
-    tol: tuple = (0.0, 0.0)          # (rtol, atol)
-    raises: str | None = None        # the exception the reference raises on it
-    labels: tuple = ()               # what each gradient is taken with respect to
+    tol: tuple = (0.0, 0.0)  # (rtol, atol)
+    raises: str | None = None  # the exception the reference raises on it
+    labels: tuple = ()  # what each gradient is taken with respect to
 
     def as_dict(self):
-        return {"note": self.note, "tol": list(self.tol), "raises": self.raises,
-                "labels": list(self.labels)}
+        return {"note": self.note, "tol": list(self.tol), "raises": self.raises, "labels": list(self.labels)}
 
     @classmethod
     def from_dict(cls, d):
@@ -52,6 +54,7 @@ class CaseMeta:
 class PlainCase:
     """A case as plain data: `call` for the harness, `meta` for the judge. It unpacks as the
     harness's (tree, arrays)."""
+
     call: Call
     meta: CaseMeta
 
@@ -65,8 +68,7 @@ def _to_tree(v, arrays):
         key = f"i{len(arrays)}"
         arrays[key] = np.array(v.array, copy=True)
         return {"$": "tensor", "key": key, "grad": bool(v.grad)}
-    if isinstance(v, (list, tuple)) and any(isinstance(x, (T, np.ndarray)) or
-                                            isinstance(x, (list, tuple, dict)) for x in v):
+    if isinstance(v, (list, tuple)) and any(isinstance(x, (T, np.ndarray, list, tuple, dict)) for x in v):
         kind = "tuple" if isinstance(v, tuple) else "list"
         return {"$": kind, "items": [_to_tree(x, arrays) for x in v]}
     if isinstance(v, dict):
@@ -98,6 +100,7 @@ def _grad_labels(case):
         elif isinstance(v, (list, tuple)):
             for j, x in enumerate(v):
                 walk(x, f"{label}[{j}]")
+
     for i, a in enumerate(case.args):
         walk(a, f"argument {i + 1}")
     for k, a in case.kwargs.items():
@@ -108,10 +111,13 @@ def _grad_labels(case):
 def plain_case(ex, case):
     """The PlainCase of a registry Case of exercise `ex`."""
     arrays = {}
-    tree = {"args": _to_tree(tuple(case.args), arrays),
-            "kwargs": _to_tree(dict(case.kwargs), arrays),
-            "call": case.call, "grad": bool(ex.torch and _has_grad((case.args, case.kwargs))),
-            "repeat": int(case.repeat)}
+    tree = {
+        "args": _to_tree(tuple(case.args), arrays),
+        "kwargs": _to_tree(dict(case.kwargs), arrays),
+        "call": case.call,
+        "grad": bool(ex.torch and _has_grad((case.args, case.kwargs))),
+        "repeat": int(case.repeat),
+    }
     meta = CaseMeta(case.note, tuple(tolerance(ex, case)), case.raises, tuple(_grad_labels(case)))
     return PlainCase(Call(tree, arrays), meta)
 
@@ -129,6 +135,7 @@ def python_inputs(plain):
         if isinstance(t, dict) and t.get("$") == "dict":
             return {k: dec(x) for k, x in t["items"].items()}
         return harness.decode(t, arrays, torch_ok=False)
+
     return dec(tree["args"]), dec(tree["kwargs"])
 
 
@@ -145,6 +152,7 @@ def reference(name):
     """The reference implementation of `name`, from its chapter's module `solutions.<module>`
     (raises ImportError without `solutions`)."""
     from .exercises import get
+
     return getattr(importlib.import_module(f"solutions.{get(name).module}"), name)
 
 
@@ -158,9 +166,11 @@ def reference_result(ex, plain):
     res = harness.run_case(reference(ex.name), *plain.call)
     err, meta = res[0].get("error"), plain.meta
     if err and not (meta.raises and meta.raises in res[0]["mro"]):
-        raise GraderError(f"{ex.name}: the reference raised {err}: {res[0]['message']} "
-                          f"on a case{' (' + meta.note + ')' if meta.note else ''} "
-                          "where it should return")
+        raise GraderError(
+            f"{ex.name}: the reference raised {err}: {res[0]['message']} "
+            f"on a case{' (' + meta.note + ')' if meta.note else ''} "
+            "where it should return"
+        )
     if not err and meta.raises:
         raise GraderError(f"{ex.name}: the reference did not raise {meta.raises} ({meta.note})")
     return res

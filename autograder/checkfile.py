@@ -4,6 +4,7 @@ The file is loaded under the grading rule (`loader.py`: imports, defs, classes, 
 constants), then every exercise it defines is checked with its public cases (only its own
 chapter's exercises when the file name starts with a chapter number, e.g. `03_...`).
 """
+
 import pathlib
 
 from . import exercises as catalogue
@@ -31,9 +32,12 @@ def check_file(path, exercise=None, answers_dir=None):
     chapter = notebook.chapter_of(path)
     if exercise:
         names = [catalogue.get(exercise).name]
-    else:   # a chapter file (01_...): that chapter's exercises; else whatever the file defines
-        names = [ex.name for ex in catalogue.EXERCISES
-                 if ex.name in ns and (chapter is None or ex.chapter == chapter)]
+    else:  # a chapter file (01_...): that chapter's exercises; else whatever the file defines
+        names = [
+            ex.name
+            for ex in catalogue.EXERCISES
+            if ex.name in ns and (chapter is None or ex.chapter == chapter)
+        ]
     if not names:
         print(f"{path}: defines none of the exercises ({', '.join(catalogue.BY_NAME)})")
         return 1
@@ -45,6 +49,5 @@ def check_file(path, exercise=None, answers_dir=None):
         result = check(name, ns[name], answers_dir=answers_dir, quiet=True)
         print(result.line)
         passed += bool(result)
-    print(f"{passed}/{len(names)} exercise(s) pass every public case; "
-          "hidden cases run only at grading.")
+    print(f"{passed}/{len(names)} exercise(s) pass every public case; hidden cases run only at grading.")
     return 0 if passed == len(names) else 1

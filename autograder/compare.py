@@ -5,11 +5,21 @@ first differing element and the measured error, the dtype, the type, a missing g
 trees are those of `sandbox.harness.run_case`; nothing here calls learner code, and nothing
 here words feedback (verdicts.render does).
 """
+
 import numpy as np
 
 from .sandbox.harness import decode, encode
-from .verdicts import (CutFromGraph, NoGradient, NotAGradient, Uncomparable, WrongDtype,
-                       WrongGradient, WrongShape, WrongType, WrongValue)
+from .verdicts import (
+    CutFromGraph,
+    NoGradient,
+    NotAGradient,
+    Uncomparable,
+    WrongDtype,
+    WrongGradient,
+    WrongShape,
+    WrongType,
+    WrongValue,
+)
 
 _ARRAYS = ("array", "tensor", "sparse")
 _ARRAY_NAMES = {"array": "an ndarray", "tensor": "a torch.Tensor", "sparse": "a sparse matrix"}
@@ -88,8 +98,18 @@ def compare_arrays(e, g, tol, name="result", integer=False):
     with np.errstate(all="ignore"):
         err = np.abs(gf - ef)[~close]
         rel = err / np.abs(ef[~close])
-    return WrongValue(name, e[idx], g[idx], where, int((~close).sum()), int(e.size),
-                      _largest(err), _largest(rel), float(rtol), float(atol))
+    return WrongValue(
+        name,
+        e[idx],
+        g[idx],
+        where,
+        int((~close).sum()),
+        int(e.size),
+        _largest(err),
+        _largest(rel),
+        float(rtol),
+        float(atol),
+    )
 
 
 def _largest(a):
@@ -104,15 +124,19 @@ def compare(exp, got, ea, ga, tol, name="result", strict_type=False, integer=())
     """
     is_int = name in integer
     if isinstance(got, dict) and got.get("$") == "scalar" and isinstance(got.get("v"), str):
-        got = got["v"]                                   # a numpy str_ is a str
+        got = got["v"]  # a numpy str_ is a str
     if isinstance(exp, str) or exp is None:
         if got == exp:
             return None
-        return WrongType(name, repr(exp), describe(got, ga)) if not isinstance(got, str) \
+        return (
+            WrongType(name, repr(exp), describe(got, ga))
+            if not isinstance(got, str)
             else WrongValue(name, exp, got)
+        )
     if isinstance(exp, bool):
-        if isinstance(got, bool) or (isinstance(got, dict) and got.get("$") == "scalar"
-                                     and got.get("dtype") == "bool"):
+        if isinstance(got, bool) or (
+            isinstance(got, dict) and got.get("$") == "scalar" and got.get("dtype") == "bool"
+        ):
             v = got if isinstance(got, bool) else got["v"]
             return None if v == exp else WrongValue(name, exp, v)
         return WrongType(name, "a bool", describe(got, ga))
@@ -145,8 +169,9 @@ def compare(exp, got, ea, ga, tol, name="result", strict_type=False, integer=())
                 return compare_arrays(e, np.float64(g_num), tol, name)
             return WrongType(name, describe(exp, ea), describe(got, ga))
         if strict_type and (tag == "tensor") != (gtag == "tensor"):
-            return WrongType(name, f"{describe(exp, ea).split(' (')[0]} (the type of the input)",
-                             describe(got, ga))
+            return WrongType(
+                name, f"{describe(exp, ea).split(' (')[0]} (the type of the input)", describe(got, ga)
+            )
         if tag == "tensor" and exp.get("grad") and gtag == "tensor" and not got.get("grad"):
             return CutFromGraph(name)
         return compare_arrays(e, ga[got["key"]], tol, name, integer=is_int)
@@ -155,8 +180,9 @@ def compare(exp, got, ea, ga, tol, name="result", strict_type=False, integer=())
         if gtag != "dict" or set(got["items"]) != set(exp["items"]):
             return WrongType(name, f"a dict with keys {sorted(exp['items'])}", describe(got, ga))
         for k in exp["items"]:
-            diff = compare(exp["items"][k], got["items"][k], ea, ga, tol, f"{name}[{k!r}]",
-                           strict_type, integer)
+            diff = compare(
+                exp["items"][k], got["items"][k], ea, ga, tol, f"{name}[{k!r}]", strict_type, integer
+            )
             if diff:
                 return diff
         return None
@@ -187,11 +213,11 @@ def matches_value(value, got, ga, tol):
     wa = {}
     try:
         wt, _ = encode(value, wa, prefix="w")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     try:
         return compare(wt, got, wa, ga, tol) is None
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 

@@ -8,6 +8,7 @@ The flow of every check, in-process or sandboxed:
             v = verdict(ex, plain, expected, got)     # a CaseVerdict: an outcome, as data
         group = group_result(ex, gi, [v, ...], plains, hidden)   # worded by verdicts.render
 """
+
 import builtins
 import warnings
 from dataclasses import dataclass, field
@@ -23,9 +24,10 @@ from .compare import as_numpy, compare, compare_grads, describe, matches_value
 @dataclass
 class CaseVerdict:
     """The verdict on one case: its outcome (verdicts.py) and the misconception recognised."""
+
     outcome: V.Outcome
     misconception: str | None = None
-    numeric: bool = True         # the answer is numbers (the tolerance applies to it)
+    numeric: bool = True  # the answer is numbers (the tolerance applies to it)
 
     @property
     def ok(self):
@@ -107,15 +109,12 @@ def verdict(ex, plain, expected, got, speed_scale=1.0):
     if ex.judge is not None:
         args, kwargs = python_inputs(plain)
         try:
-            ok, msg = ex.judge(args, kwargs, as_numpy(exp["value"], ea),
-                               as_numpy(res["value"], ga), tol)
-        except Exception as e:  # noqa: BLE001 - a malformed answer
+            ok, msg = ex.judge(args, kwargs, as_numpy(exp["value"], ea), as_numpy(res["value"], ga), tol)
+        except Exception as e:
             ok, msg = False, f"could not judge the result: {type(e).__name__}: {e}"
         # the judge's own sentence: whether it sets an expectation against the result
-        return CaseVerdict(V.Passed() if ok else V.JudgeFailed(msg, "expected" in msg),
-                           numeric=numeric)
-    diff = compare(exp["value"], res["value"], ea, ga, tol, strict_type=ex.strict_type,
-                   integer=ex.integer)
+        return CaseVerdict(V.Passed() if ok else V.JudgeFailed(msg, "expected" in msg), numeric=numeric)
+    diff = compare(exp["value"], res["value"], ea, ga, tol, strict_type=ex.strict_type, integer=ex.integer)
     if diff is None and tree.get("grad"):
         diff = compare_grads(exp.get("grads"), res.get("grads"), ea, ga, tol, list(meta.labels))
     if diff is not None:
@@ -134,13 +133,13 @@ def misconception(ex, plain, exp, ea, res, ga, tol):
     args, kwargs = python_inputs(plain)
     expected = as_numpy(exp["value"], ea)
     if tol == (0.0, 0.0):
-        tol = (1e-6, 1e-5)           # an exact case: a wrong answer is recognised loosely
+        tol = (1e-6, 1e-5)  # an exact case: a wrong answer is recognised loosely
     for label, fn in ex.misconceptions:
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 wrong = fn(args, kwargs, expected)
-        except Exception:  # noqa: BLE001 - does not apply to this case
+        except Exception:
             continue
         if wrong is not None and matches_value(wrong, res["value"], ga, tol):
             return label
@@ -162,6 +161,7 @@ def yardstick(repeat=5):
     """CPU seconds of a fixed vectorised numpy workload (not a solution of anything): the unit
     that carries a reference time measured at release to a learner's machine."""
     import time
+
     rng = np.random.default_rng(0)
     x = rng.standard_normal((256, 256))
     w = rng.standard_normal((2, 9))
@@ -169,7 +169,7 @@ def yardstick(repeat=5):
     for _ in range(repeat):
         t0 = time.process_time()
         xp = np.pad(x, 1)
-        cols = np.stack([xp[a:a + 256, b:b + 256].ravel() for a in range(3) for b in range(3)])
+        cols = np.stack([xp[a : a + 256, b : b + 256].ravel() for a in range(3) for b in range(3)])
         (w @ cols).sum()
         best = min(best, time.process_time() - t0)
     return best
@@ -185,25 +185,30 @@ class GroupResult:
     feedback: str = ""
     tol: str = ""
     forbidden: bool = False
-    stub: str = ""               # the NotImplementedError feedback when every case raised it
+    stub: str = ""  # the NotImplementedError feedback when every case raised it
     outcome: str = "not judged"  # the kind of the first failing case's outcome (verdicts.py);
     #                              "not judged": the exercise failed before (see its message)
-    misconception: str | None = None   # the misconception recognised on it
-    states_expected: bool = False      # its feedback sets expected against got (tolerance shown)
-
+    misconception: str | None = None  # the misconception recognised on it
+    states_expected: bool = False  # its feedback sets expected against got (tolerance shown)
 
     def as_dict(self):
         """The group's verdict as data (results.json extra_data.verdicts, read by the report)."""
-        return {"group": self.name, "public": self.public, "passed": self.passed,
-                "points": self.points, "max_points": self.max_points, "outcome": self.outcome,
-                "misconception": self.misconception}
+        return {
+            "group": self.name,
+            "public": self.public,
+            "passed": self.passed,
+            "points": self.points,
+            "max_points": self.max_points,
+            "outcome": self.outcome,
+            "misconception": self.misconception,
+        }
 
 
 @dataclass
 class ExerciseResult:
     name: str
     groups: list = field(default_factory=list)
-    message: str = ""            # an exercise-wide message (missing function, time limit...)
+    message: str = ""  # an exercise-wide message (missing function, time limit...)
 
     @property
     def score(self):
@@ -233,8 +238,7 @@ def group_result(ex, gi, verdicts, plains, hidden=False):
     bad = [(i, v) for i, v in enumerate(verdicts) if not v.ok]
     forbidden = any(v.forbidden for v in verdicts)
     if not bad:
-        return GroupResult(g.name, g.points, g.points, g.public, True, "", fmt_tol(tols),
-                           outcome="passed")
+        return GroupResult(g.name, g.points, g.points, g.public, True, "", fmt_tol(tols), outcome="passed")
     i, v = bad[0]
     text = v.text(hidden)
     if hidden:
@@ -243,11 +247,25 @@ def group_result(ex, gi, verdicts, plains, hidden=False):
         note = plains[i].meta.note
         where = f"case {i + 1}{' (' + note + ')' if note else ''}"
         fb = text if v.forbidden else f"{where}: {text}"
-    stub = text if len(bad) == len(verdicts) and \
-        all(isinstance(x.outcome, V.NotImplementedYet) for _, x in bad) else ""
-    return GroupResult(g.name, 0, g.points, g.public, False, fb, fmt_tol(tols), forbidden, stub,
-                       v.outcome.kind, v.misconception,
-                       V.states_expected(v.outcome, hidden))
+    stub = (
+        text
+        if len(bad) == len(verdicts) and all(isinstance(x.outcome, V.NotImplementedYet) for _, x in bad)
+        else ""
+    )
+    return GroupResult(
+        g.name,
+        0,
+        g.points,
+        g.public,
+        False,
+        fb,
+        fmt_tol(tols),
+        forbidden,
+        stub,
+        v.outcome.kind,
+        v.misconception,
+        V.states_expected(v.outcome, hidden),
+    )
 
 
 def finish(ex, groups, message=""):

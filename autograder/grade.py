@@ -13,6 +13,7 @@ printed output and feedback are shown in full), one the hidden cases' (nothing o
 learner's code prints or raises there is shown: a hidden case reports its group, pass/fail,
 the built-in exception type and the recognised misconception only).
 """
+
 import csv
 import hashlib
 import io
@@ -35,9 +36,11 @@ class GraderMisuse(ValueError):
     """The grader was called wrongly (exit status 2)."""
 
 
-NO_SECRET = ("no secret for the hidden cases: put it (an integer) in a file and pass "
-             "--seed-file FILE, or set the environment variable AUTOGRADER_SEED; or pass "
-             "--public-only to grade the public cases alone")
+NO_SECRET = (
+    "no secret for the hidden cases: put it (an integer) in a file and pass "
+    "--seed-file FILE, or set the environment variable AUTOGRADER_SEED; or pass "
+    "--public-only to grade the public cases alone"
+)
 
 
 def read_secret(seed_file=None, environ=None):
@@ -58,8 +61,10 @@ def read_secret(seed_file=None, environ=None):
         if seed < 0:
             raise ValueError
     except ValueError:
-        raise GraderMisuse("the secret must be a non-negative integer (make one with: python -c "
-                           "'import secrets; print(secrets.randbits(64))')") from None
+        raise GraderMisuse(
+            "the secret must be a non-negative integer (make one with: python -c "
+            "'import secrets; print(secrets.randbits(64))')"
+        ) from None
     return seed, where
 
 
@@ -67,7 +72,7 @@ def read_secret(seed_file=None, environ=None):
 class Submission:
     name: str
     path: pathlib.Path
-    files: list            # [(label, absolute path, chapter or None)]
+    files: list  # [(label, absolute path, chapter or None)]
 
 
 def _chapter(name):
@@ -94,8 +99,11 @@ def collect(paths):
             files = [(p.name, str(p.resolve()), _chapter(p.name))]
             name = p.stem
         elif p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix in (".py", ".ipynb") and f.is_file()
-                           and not _skipped(f.relative_to(p).parts))
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix in (".py", ".ipynb") and f.is_file() and not _skipped(f.relative_to(p).parts)
+            )
             files = [(str(f.relative_to(p)), str(f.resolve()), _chapter(f.name)) for f in found]
             name = p.resolve().name
         else:
@@ -121,11 +129,13 @@ def prepare(seed, names=None, public_only=False):
     """
     try:
         import torch
-        torch.set_num_threads(1)        # time the reference as the sandbox runs learners
+
+        torch.set_num_threads(1)  # time the reference as the sandbox runs learners
     except ImportError:
         pass
     try:
         from threadpoolctl import threadpool_limits
+
         limiter = threadpool_limits(1)
     except ImportError:
         limiter = None
@@ -137,14 +147,25 @@ def prepare(seed, names=None, public_only=False):
             built = cases.build(ex, "public" if public_only else "all", seed)
             plains = [(gi, plain) for gi, pairs in built for plain, _ in pairs]
             expected = [exp for _, pairs in built for _, exp in pairs]
-            phases = {w: [ci for ci, (gi, _) in enumerate(plains)
-                          if ex.groups[gi].public == (w == "public")] for w in ("public", "hidden")}
-            out[ex.name] = {"exercise": ex, "plains": plains, "expected": expected,
-                            "phases": phases,
-                            "server": {w: {"chapter": ex.chapter, "kind": ex.kind,
-                                           "forbidden": list(ex.forbidden),
-                                           "cases": [plains[ci][1].call for ci in idx]}
-                                       for w, idx in phases.items()}}
+            phases = {
+                w: [ci for ci, (gi, _) in enumerate(plains) if ex.groups[gi].public == (w == "public")]
+                for w in ("public", "hidden")
+            }
+            out[ex.name] = {
+                "exercise": ex,
+                "plains": plains,
+                "expected": expected,
+                "phases": phases,
+                "server": {
+                    w: {
+                        "chapter": ex.chapter,
+                        "kind": ex.kind,
+                        "forbidden": list(ex.forbidden),
+                        "cases": [plains[ci][1].call for ci in idx],
+                    }
+                    for w, idx in phases.items()
+                },
+            }
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
@@ -157,7 +178,7 @@ def case_verdict(ex, plain, expected, got):
         if not isinstance(got[0], dict):
             raise TypeError("not a result")
         return engine.verdict(ex, plain, expected, got)
-    except Exception as e:  # noqa: BLE001 - a malformed result fails its case
+    except Exception as e:
         return engine.CaseVerdict(verdicts.Malformed(type(e).__name__))
 
 
@@ -168,8 +189,10 @@ def hidden_feedback(ex, plain, expected, got):
     return case_verdict(ex, plain, expected, got).text(hidden=True)
 
 
-MISSING = ("`{}` is not defined in the submission (grading runs only imports, defs, classes "
-           "and plain constants: see the rule)")
+MISSING = (
+    "`{}` is not defined in the submission (grading runs only imports, defs, classes "
+    "and plain constants: see the rule)"
+)
 
 
 def _phase_cases(prep, which, status, safe):
@@ -181,20 +204,21 @@ def _phase_cases(prep, which, status, safe):
         result, arrays = sandbox.read_results(safe, ex.name)
         if not isinstance(result, dict):
             raise ValueError("not an object")
-    except Exception as e:  # noqa: BLE001 - written by the child: anything may be wrong
+    except Exception as e:
         return None, f"unreadable results ({type(e).__name__})"
     if result.get("missing"):
         return None, MISSING.format(ex.name)
-    if result.get("unsaved"):                   # the child's text: shown for public cases only
+    if result.get("unsaved"):  # the child's text: shown for public cases only
         return None, "the results could not be saved" + (
-            f": {result['unsaved']}" if which == "public" else "")
+            f": {result['unsaved']}" if which == "public" else ""
+        )
     cases = result.get("cases")
     if not isinstance(cases, list) or len(cases) != n:
         return None, "malformed results"
     out = []
     for j, got in enumerate(cases):
         prefix = f"c{j}."
-        out.append((got, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}))
+        out.append((got, {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}))
     return out, None
 
 
@@ -213,8 +237,10 @@ def judge_exercise(prep, phases):
     gis = sorted({gi for gi, _ in prep["plains"]})
     if lost and not got and len(set(lost.values())) == 1:
         msg = next(iter(lost.values()))
-        gs = [engine.GroupResult(ex.groups[gi].name, 0, ex.groups[gi].points,
-                                 ex.groups[gi].public, False, msg) for gi in gis]
+        gs = [
+            engine.GroupResult(ex.groups[gi].name, 0, ex.groups[gi].points, ex.groups[gi].public, False, msg)
+            for gi in gis
+        ]
         return engine.ExerciseResult(ex.name, gs, msg)
     groups = []
     for gi in gis:
@@ -224,45 +250,65 @@ def judge_exercise(prep, phases):
             groups.append(engine.GroupResult(g.name, 0, g.points, g.public, False, lost[which]))
             continue
         cis = [ci for ci, (gj, _) in enumerate(prep["plains"]) if gj == gi]
-        found = [case_verdict(ex, prep["plains"][ci][1], prep["expected"][ci], got[ci])
-                 for ci in cis]
+        found = [case_verdict(ex, prep["plains"][ci][1], prep["expected"][ci], got[ci]) for ci in cis]
         # a hidden group is worded from its verdicts' data only (verdicts.render, hidden=True)
-        groups.append(engine.group_result(ex, gi, found, [prep["plains"][ci][1] for ci in cis],
-                                          hidden=not g.public))
+        groups.append(
+            engine.group_result(ex, gi, found, [prep["plains"][ci][1] for ci in cis], hidden=not g.public)
+        )
     return engine.finish(ex, groups)
 
 
 # ----------------------------------------------------------------------------- results
-PUBLIC_ONLY = ("public cases only: no secret was given, so the hidden cases did not run "
-               "(the scores are out of the public points)")
+PUBLIC_ONLY = (
+    "public cases only: no secret was given, so the hidden cases did not run "
+    "(the scores are out of the public points)"
+)
 
 
-def gradescope_json(sub_name, results, problems, output, elapsed=None, isolation=None,
-                    public_only=False):
+def gradescope_json(sub_name, results, problems, output, elapsed=None, isolation=None, public_only=False):
     tests = []
     for r in results:
         lines = format_lines(r, public_only=False)
-        tests.append({"name": r.name, "score": r.score, "max_score": r.max_score,
-                      "status": "passed" if r.passed else "failed",
-                      "output": "\n".join(lines), "visibility": "visible"})
+        tests.append(
+            {
+                "name": r.name,
+                "score": r.score,
+                "max_score": r.max_score,
+                "status": "passed" if r.passed else "failed",
+                "output": "\n".join(lines),
+                "visibility": "visible",
+            }
+        )
     total = sum(t["score"] for t in tests)
     maximum = sum(t["max_score"] for t in tests)
-    text = [f"{sub_name}: {total}/{maximum} points "
-            + (f"({PUBLIC_ONLY})." if public_only else "(public and hidden cases).")]
+    text = [
+        f"{sub_name}: {total}/{maximum} points "
+        + (f"({PUBLIC_ONLY})." if public_only else "(public and hidden cases).")
+    ]
     if isolation is not None:
         text.append(sandbox.describe_isolation(isolation))
     if problems:
         text += ["", "Problems while loading your code:"] + [f"  - {p}" for p in problems]
     if output.strip():
-        text += ["", "Your code printed, while loading and in the public cases (first 2000 "
-                 "characters; what it prints in hidden cases is never shown):", output[:2000]]
-    doc = {"score": total, "output": "\n".join(text), "tests": tests,
-           "stdout_visibility": "visible",
-           "extra_data": {"cases": "public only" if public_only else "public and hidden",
-                          "isolation": isolation,
-                          # per exercise, per group: passed, points, the outcome's kind and the
-                          # misconception recognised, as data (report.py reads these)
-                          "verdicts": {r.name: [g.as_dict() for g in r.groups] for r in results}}}
+        text += [
+            "",
+            "Your code printed, while loading and in the public cases (first 2000 "
+            "characters; what it prints in hidden cases is never shown):",
+            output[:2000],
+        ]
+    doc = {
+        "score": total,
+        "output": "\n".join(text),
+        "tests": tests,
+        "stdout_visibility": "visible",
+        "extra_data": {
+            "cases": "public only" if public_only else "public and hidden",
+            "isolation": isolation,
+            # per exercise, per group: passed, points, the outcome's kind and the
+            # misconception recognised, as data (report.py reads these)
+            "verdicts": {r.name: [g.as_dict() for g in r.groups] for r in results},
+        },
+    }
     if elapsed is not None:
         doc["execution_time"] = round(elapsed, 3)
     return doc
@@ -270,11 +316,24 @@ def gradescope_json(sub_name, results, problems, output, elapsed=None, isolation
 
 def failure_json(sub_name, message, isolation=None, public_only=False):
     """A valid result when grading itself failed: score 0 and a visible explanation."""
-    return {"score": 0, "output": f"{sub_name}: the autograder failed: {message}",
-            "tests": [{"name": "autograder", "score": 0, "max_score": 0, "status": "failed",
-                       "output": f"The autograder failed: {message}", "visibility": "visible"}],
-            "extra_data": {"cases": "public only" if public_only else "public and hidden",
-                           "isolation": isolation}}
+    return {
+        "score": 0,
+        "output": f"{sub_name}: the autograder failed: {message}",
+        "tests": [
+            {
+                "name": "autograder",
+                "score": 0,
+                "max_score": 0,
+                "status": "failed",
+                "output": f"The autograder failed: {message}",
+                "visibility": "visible",
+            }
+        ],
+        "extra_data": {
+            "cases": "public only" if public_only else "public and hidden",
+            "isolation": isolation,
+        },
+    }
 
 
 def atomic_write(path, text):
@@ -312,10 +371,12 @@ def _batch_id(seed, names):
     return h
 
 
-WEAK = ("the kernel lacks {}: hidden cases are graded only behind the kernel's wall (Landlock "
-        "and seccomp), since without it learner code can start a program and read the reference "
-        "solutions, the other submissions or the secret; pass --allow-weak-isolation to grade "
-        "anyway, or --public-only")
+WEAK = (
+    "the kernel lacks {}: hidden cases are graded only behind the kernel's wall (Landlock "
+    "and seccomp), since without it learner code can start a program and read the reference "
+    "solutions, the other submissions or the secret; pass --allow-weak-isolation to grade "
+    "anyway, or --public-only"
+)
 
 
 def isolation_plan(hidden, allow_weak=False, wall=True):
@@ -328,9 +389,22 @@ def isolation_plan(hidden, allow_weak=False, wall=True):
 
 
 # ----------------------------------------------------------------------------- the batch
-def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=None,
-          fresh=False, log=print, public_only=False, allow_weak_isolation=False,
-          secret_files=(), wall=True, progress=None):
+def grade(
+    paths,
+    out,
+    jobs=1,
+    seed=None,
+    timeout=10.0,
+    limits=None,
+    exercises=None,
+    fresh=False,
+    log=print,
+    public_only=False,
+    allow_weak_isolation=False,
+    secret_files=(),
+    wall=True,
+    progress=None,
+):
     """Grade submissions into OUT; returns {submission: score}. Raises GraderMisuse.
 
     seed: the secret of the hidden cases (see read_secret), required unless public_only.
@@ -339,8 +413,10 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     if jobs < 1:
         raise GraderMisuse("--jobs must be ≥ 1")
     if not cases.solutions_available():
-        raise GraderMisuse("grading needs the reference package `solutions` (the expected "
-                           "answers are computed from it, in the grader's process)")
+        raise GraderMisuse(
+            "grading needs the reference package `solutions` (the expected "
+            "answers are computed from it, in the grader's process)"
+        )
     names = exercises or [ex.name for ex in catalogue.EXERCISES]
     unknown = [n for n in names if n not in catalogue.BY_NAME]
     if unknown:
@@ -356,8 +432,10 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     for f in secret_files:
         near = [d for d in sandbox.wall_read() if f.startswith(os.path.realpath(d) + "/")]
         if near:
-            raise GraderMisuse(f"the secret file {f} lies in {near[0]}, which the sandbox lets "
-                               "learner code read: keep it elsewhere")
+            raise GraderMisuse(
+                f"the secret file {f} lies in {near[0]}, which the sandbox lets "
+                "learner code read: keep it elsewhere"
+            )
     plan = isolation_plan(not public_only, allow_weak_isolation, wall)
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -369,29 +447,42 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     if bpath.is_file() and not fresh:
         old = json.loads(bpath.read_text(encoding="utf-8"))
         if old.get("batch") != batch["batch"]:
-            raise GraderMisuse(f"{out} holds results of another seed or exercise list: "
-                               "use another --out, or --fresh to regrade everything")
+            raise GraderMisuse(
+                f"{out} holds results of another seed or exercise list: "
+                "use another --out, or --fresh to regrade everything"
+            )
     limits = limits or sandbox.Limits(wall=timeout, cpu=timeout)
     batch["cases"] = "public only" if public_only else "public and hidden"
-    batch["isolation"] = {"landlock_abi": plan["kernel"]["landlock"] if plan["landlock"] else 0,
-                          "seccomp": plan["seccomp"], "uid_switch": os.geteuid() == 0,
-                          "audit_hook": True, "limits": limits.as_dict(),
-                          "weak": plan["weak"], "required": plan["require"]}
+    batch["isolation"] = {
+        "landlock_abi": plan["kernel"]["landlock"] if plan["landlock"] else 0,
+        "seccomp": plan["seccomp"],
+        "uid_switch": os.geteuid() == 0,
+        "audit_hook": True,
+        "limits": limits.as_dict(),
+        "weak": plan["weak"],
+        "required": plan["require"],
+    }
     atomic_write(bpath, json.dumps(batch))
     todo = [s for s in subs if fresh or not (out / s.name / "results.json").is_file()]
     started, started_at = time.monotonic(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    if progress is not None:          # progress(done, total); resumed: starts at what is done
+    if progress is not None:  # progress(done, total); resumed: starts at what is done
         progress(len(subs) - len(todo), len(subs))
     if len(todo) < len(subs):
         log(f"resuming: {len(subs) - len(todo)} submission(s) already graded")
     if public_only:
         log(f"grading the {PUBLIC_ONLY}")
     prep = prepare(seed, names, public_only)
-    server_cases = {w: {n: prep[n]["server"][w] for n in names if prep[n]["phases"][w]}
-                    for w in ("public", "hidden")}
+    server_cases = {
+        w: {n: prep[n]["server"][w] for n in names if prep[n]["phases"][w]} for w in ("public", "hidden")
+    }
     # what a child may not read: the course, the results, every submission's folder, the secret
-    deny = sorted(d for d in {str(sandbox.PROJECT), str(out.resolve())} |
-                  {str(s.path.resolve().parent) for s in subs} | set(secret_files) if d != "/")
+    deny = sorted(
+        d
+        for d in {str(sandbox.PROJECT), str(out.resolve())}
+        | {str(s.path.resolve().parent) for s in subs}
+        | set(secret_files)
+        if d != "/"
+    )
     wall_job = {k: plan[k] for k in ("landlock", "seccomp", "require")}
     scores, seen = {}, []
     q = queue.Queue()
@@ -400,10 +491,9 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     lock = threading.Lock()
 
     def worker(slot):
-        servers = {w: sandbox.ForkServer(c, slot, deny, wall_job)
-                   for w, c in server_cases.items() if c}
+        servers = {w: sandbox.ForkServer(c, slot, deny, wall_job) for w, c in server_cases.items() if c}
         try:
-            for server in servers.values():       # both start at once; run() restarts a dead one
+            for server in servers.values():  # both start at once; run() restarts a dead one
                 server.launch()
             for server in servers.values():
                 try:
@@ -417,7 +507,7 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
                     return
                 try:
                     doc = grade_one(servers, slot, sub, prep, names, limits, plan, public_only)
-                except Exception as e:  # noqa: BLE001 - never lose the batch
+                except Exception as e:
                     doc = failure_json(sub.name, f"{type(e).__name__}: {e}", public_only=public_only)
                 d = out / sub.name
                 d.mkdir(exist_ok=True)
@@ -439,13 +529,20 @@ def grade(paths, out, jobs=1, seed=None, timeout=10.0, limits=None, exercises=No
     for t in threads:
         t.join()
     write_grades_csv(out, names)
-    if todo:                          # the run's wall clock, for the report
-        batch["last_run"] = {"started": started_at, "graded": len(todo), "jobs": jobs,
-                             "elapsed_s": round(time.monotonic() - started, 3)}
+    if todo:  # the run's wall clock, for the report
+        batch["last_run"] = {
+            "started": started_at,
+            "graded": len(todo),
+            "jobs": jobs,
+            "elapsed_s": round(time.monotonic() - started, 3),
+        }
         atomic_write(bpath, json.dumps(batch))
     if seen:
-        weakest = min((i for i in seen if i), default=None,
-                      key=lambda i: (i.get("landlock_abi") or 0, bool(i.get("seccomp"))))
+        weakest = min(
+            (i for i in seen if i),
+            default=None,
+            key=lambda i: (i.get("landlock_abi") or 0, bool(i.get("seccomp"))),
+        )
         batch["isolation_seen"] = weakest
         atomic_write(bpath, json.dumps(batch))
         log(sandbox.describe_isolation(weakest))
@@ -485,28 +582,35 @@ def grade_one(servers, slot, sub, prep, names, limits, plan=None, public_only=Fa
             try:
                 reply, safe = _run_phase(server, sub, exs, limits)
             except sandbox.ServerDied as e:
-                return failure_json(sub.name, f"the sandbox failed twice ({e})",
-                                    public_only=public_only)
+                return failure_json(sub.name, f"the sandbox failed twice ({e})", public_only=public_only)
             folders.append(safe)
             replies[which] = (reply, safe)
         results = []
         for n in names:
-            phases = {w: (r["status"].get(n), safe) for w, (r, safe) in replies.items()
-                      if prep[n]["phases"][w]}
+            phases = {
+                w: (r["status"].get(n), safe) for w, (r, safe) in replies.items() if prep[n]["phases"][w]
+            }
             results.append(judge_exercise(prep[n], phases))
         reply, safe = replies.get("public", ({}, None))
         problems = list(reply.get("problems", []))
         try:
-            load = json.loads((safe / "_load.json").read_text(encoding="utf-8")[:1 << 20])
+            load = json.loads((safe / "_load.json").read_text(encoding="utf-8")[: 1 << 20])
             problems = [str(p)[:300] for p in load.get("problems", [])][:50] + problems
         except (OSError, ValueError, AttributeError, TypeError):
             pass
         if not sub.files:
             problems.insert(0, "no .py or .ipynb file in the submission")
         iso = sandbox.isolation_report([r for r, _ in replies.values()], plan, limits)
-        doc = gradescope_json(sub.name, results, problems, reply.get("output", ""),
-                              time.monotonic() - t0, isolation=iso, public_only=public_only)
-        if set(names) == set(catalogue.BY_NAME):   # questions of understanding: parsed here, never run
+        doc = gradescope_json(
+            sub.name,
+            results,
+            problems,
+            reply.get("output", ""),
+            time.monotonic() - t0,
+            isolation=iso,
+            public_only=public_only,
+        )
+        if set(names) == set(catalogue.BY_NAME):  # questions of understanding: parsed here, never run
             questions.add_to_results(doc, sub.files)
         return doc
     finally:

@@ -22,6 +22,7 @@ Chapter 6 (or any new exercise) adds an entry to HINTS: `"name": (level 1, level
 a markdown cell tagged `hints` (write `markdown(["name"])`, or run the CLI above), and nothing
 else.
 """
+
 import json
 import pathlib
 import re
@@ -63,8 +64,8 @@ HINTS = {
         "perpendicular vectors with a·b around 1e-17.",
         "Make the tolerance relative: compare |a·b| with tol·‖a‖‖b‖, so that scaling both vectors "
         "by 10⁶ does not change the answer. Your `inner` gives a·b and both squared lengths.",
-        "Three outcomes, tested in this order: within the tolerance → \"orthogonal\"; otherwise "
-        "the sign of a·b decides between \"acute\" (positive) and \"obtuse\" (negative).",
+        'Three outcomes, tested in this order: within the tolerance → "orthogonal"; otherwise '
+        'the sign of a·b decides between "acute" (positive) and "obtuse" (negative).',
     ),
     # ---- chapter 2
     "gram": (
@@ -264,7 +265,7 @@ HINTS = {
         "records it, calls backward on it, and returns it. Keep "
         "calling `step` until the number of recorded evaluations reaches `steps`.",
         "total = α Σ content_loss(F_l, P_l) + β style_loss([F_l], [A_l], [1/L, ...]) + λ TV(x); "
-        "L-BFGS with line_search_fn=\"strong_wolfe\", tolerance_grad=0 and tolerance_change=0; "
+        'L-BFGS with line_search_fn="strong_wolfe", tolerance_grad=0 and tolerance_change=0; '
         "finally clamp, record the loss of the image you return, and return it detached, with the history.",
     ),
 }
@@ -332,8 +333,10 @@ def markdown(names):
 def student_text(names):
     """What the student edition shows instead of the dropdowns."""
     calls = ", ".join(f'`hint("{n}")`' for n in names)
-    return (f"**Stuck?** Run {calls} in a code cell: each call prints the next hint (the idea, "
-            "then the shapes, then the formula). Hints are not counted in your grade.\n")
+    return (
+        f"**Stuck?** Run {calls} in a code cell: each call prints the next hint (the idea, "
+        "then the shapes, then the formula). Hints are not counted in your grade.\n"
+    )
 
 
 NAME_RE = re.compile(r'hint\("([^"]+)"\)')
@@ -374,10 +377,13 @@ def sync_notebook(path, check=False):
     return drift
 
 
-if __name__ == "__main__":        # python -m autograder.hints BOOKDIR_OR_NOTEBOOK... [--check]
+if __name__ == "__main__":  # python -m autograder.hints BOOKDIR_OR_NOTEBOOK... [--check]
     args = [a for a in sys.argv[1:] if a != "--check"]
-    paths = [q for a in args for q in (sorted(pathlib.Path(a).glob("*.ipynb"))
-                                        if pathlib.Path(a).is_dir() else [pathlib.Path(a)])]
+    paths = [
+        q
+        for a in args
+        for q in (sorted(pathlib.Path(a).glob("*.ipynb")) if pathlib.Path(a).is_dir() else [pathlib.Path(a)])
+    ]
     bad = {str(p): d for p in paths if (d := sync_notebook(p, check="--check" in sys.argv))}
     for p, d in bad.items():
         print(f"{p}: hints of {'; '.join(d)} {'differ' if '--check' in sys.argv else 'rewritten'}")

@@ -3,6 +3,7 @@
 `from autograder import registry` keeps working for scripts and notebooks written before;
 new code imports `autograder.exercises`.
 """
-from .exercises import *  # noqa: F401,F403
+
+from .exercises import *  # noqa: F403
 from .exercises import BY_NAME, CHAPTERS, EXERCISES, get  # noqa: F401
 from .exercises.style_transfer import gatys_objective  # noqa: F401

@@ -23,6 +23,7 @@ results.json (grade.py writes it: per exercise, per group, passed, the outcome's
 misconception recognised), never from the feedback text; a results.json without it (written by
 an older grader) leaves them unknown.
 """
+
 import ast
 import base64
 import builtins
@@ -44,31 +45,40 @@ from .sandbox import loader
 from .selfcheck import FAIL, PASS
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DEFAULT_THRESHOLD = 0.75     # aggregate similarity from which a pair is listed
-MIN_TOKENS = 150             # pairs sharing less normalised code than this are not scored
-SHINGLE = 5                  # length of the token n-grams compared
-MAX_PAIRS_SHOWN = 50          # pairs on the page, with their code (report.json too)
-MAX_PAIRS_STORED = 2000       # pairs in report.json (the rest are counted)
+DEFAULT_THRESHOLD = 0.75  # aggregate similarity from which a pair is listed
+MIN_TOKENS = 150  # pairs sharing less normalised code than this are not scored
+SHINGLE = 5  # length of the token n-grams compared
+MAX_PAIRS_SHOWN = 50  # pairs on the page, with their code (report.json too)
+MAX_PAIRS_STORED = 2000  # pairs in report.json (the rest are counted)
 
 # The book: chapter number → page (_build/html/book/<page>.html). An exercise links to its own
 # heading ("Exercise 11: `conv2d_im2col`", numbered in registry order); a misconception to the
 # section that explains it, where that is not the exercise's own (label → (chapter, anchor)).
-CHAPTER_PAGES = {1: "01_inner_products", 2: "02_gram_matrices", 3: "03_convolution_as_matmul",
-                 4: "04_correlation_vs_convolution", 5: "05_vector_quantisation",
-                 6: "06_style_transfer"}
+CHAPTER_PAGES = {
+    1: "01_inner_products",
+    2: "02_gram_matrices",
+    3: "03_convolution_as_matmul",
+    4: "04_correlation_vs_convolution",
+    5: "05_vector_quantisation",
+    6: "06_style_transfer",
+}
 MISCONCEPTION_SECTIONS = {
-    "arccos of the cosine: rounding leaves a tiny angle between (anti)parallel vectors":
-        (1, "angles-in-floating-point-why-arccos-is-the-wrong-tool"),
-    "the Gram matrix of the columns (VᵀV) instead of the rows (VVᵀ)":
-        (2, "pairwise-inner-products-of-k-vectors"),
+    "arccos of the cosine: rounding leaves a tiny angle between (anti)parallel vectors": (
+        1,
+        "angles-in-floating-point-why-arccos-is-the-wrong-tool",
+    ),
+    "the Gram matrix of the columns (VᵀV) instead of the rows (VVᵀ)": (
+        2,
+        "pairwise-inner-products-of-k-vectors",
+    ),
     "the Gram matrix without the 1/(H·W) normalisation": (2, "normalisations-and-why-they-matter"),
     "the Gram matrix divided by C·H·W instead of H·W": (2, "normalisations-and-why-they-matter"),
-    "correlation instead of convolution (kernel not flipped)":
-        (4, "two-definitions-two-index-conventions"),
-    "convolution instead of correlation (kernel flipped)":
-        (4, "two-definitions-two-index-conventions"),
-    "convolution instead of cross-correlation (kernel flipped)":
-        (4, "pytorch-s-conv2d-is-a-cross-correlation"),
+    "correlation instead of convolution (kernel not flipped)": (4, "two-definitions-two-index-conventions"),
+    "convolution instead of correlation (kernel flipped)": (4, "two-definitions-two-index-conventions"),
+    "convolution instead of cross-correlation (kernel flipped)": (
+        4,
+        "pytorch-s-conv2d-is-a-cross-correlation",
+    ),
     "a mean instead of ½ Σ": (6, "the-content-loss"),
     "Σ (F − P)² without the ½": (6, "the-content-loss"),
     "Σ (G − A)² without the 1/(4N²M²)": (6, "what-the-sources-get-wrong-the-normalisation"),
@@ -112,8 +122,10 @@ def load_results(out):
             doc["tests"] = [t for t in doc["tests"] if isinstance(t, dict)]
             docs[d.name] = doc
     if not docs:
-        raise NoResults(f"{out}: no results to report on (no <submission>/results.json): "
-                        "grade a batch into it first (python -m autograder grade ... --out DIR)")
+        raise NoResults(
+            f"{out}: no results to report on (no <submission>/results.json): "
+            "grade a batch into it first (python -m autograder grade ... --out DIR)"
+        )
     return docs
 
 
@@ -132,8 +144,10 @@ def recorded_groups(ex, doc):
     recorded, or graded with other groups)."""
     rec = ((doc.get("extra_data") or {}).get("verdicts") or {}).get(ex.name)
     by_name = {r.get("group"): r for r in rec if isinstance(r, dict)} if isinstance(rec, list) else {}
-    return [by_name.get(g.name) if (by_name.get(g.name) or {}).get("max_points") == g.points
-            else None for g in ex.groups]
+    return [
+        by_name.get(g.name) if (by_name.get(g.name) or {}).get("max_points") == g.points else None
+        for g in ex.groups
+    ]
 
 
 def group_verdicts(ex, doc):
@@ -215,9 +229,11 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
     docs = load_results(out)
     batch = _read_json(out / "batch.json") or {}
     grades = read_grades_csv(out)
-    names = [n for n in batch.get("exercises", []) if n in catalogue.BY_NAME] or \
-        [ex.name for ex in catalogue.EXERCISES
-         if any(t.get("name") == ex.name for d in docs.values() for t in d["tests"])]
+    names = [n for n in batch.get("exercises", []) if n in catalogue.BY_NAME] or [
+        ex.name
+        for ex in catalogue.EXERCISES
+        if any(t.get("name") == ex.name for d in docs.values() for t in d["tests"])
+    ]
     if book_url is None:
         book_url = os.path.relpath(ROOT / "_build" / "html" / "book", out.resolve())
     book_url = book_url.rstrip("/")
@@ -228,14 +244,23 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
     values = sorted(totals.values())
     q1, med, q3 = _quantiles(values)
     edges = histogram_edges(maximum)
-    scores = {"max": maximum, "count": len(values), "mean": statistics.fmean(values),
-              "median": med, "q1": q1, "q3": q3, "min": values[0], "max_scored": values[-1],
-              "histogram": {"edges": edges, "counts": histogram_counts(values, edges)},
-              "totals": totals}
+    scores = {
+        "max": maximum,
+        "count": len(values),
+        "mean": statistics.fmean(values),
+        "median": med,
+        "q1": q1,
+        "q3": q3,
+        "min": values[0],
+        "max_scored": values[-1],
+        "histogram": {"edges": edges, "counts": histogram_counts(values, edges)},
+        "totals": totals,
+    }
     csv_check = "no grades.csv"
     if grades is not None:
-        diff = sorted(s for s in docs if s not in grades or
-                      not abs(_number(grades[s].get("total")) - totals[s]) <= 1e-9)
+        diff = sorted(
+            s for s in docs if s not in grades or not abs(_number(grades[s].get("total")) - totals[s]) <= 1e-9
+        )
         csv_check = "agrees" if not diff else f"differs for {', '.join(diff[:10])}"
     scores["grades_csv"] = csv_check
 
@@ -244,8 +269,7 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
         ex = catalogue.BY_NAME[n]
         tests = {s: next((t for t in d["tests"] if t.get("name") == n), None) for s, d in docs.items()}
         got = [float(t.get("score", 0) or 0) if t else 0.0 for t in tests.values()]
-        attempted = [s for s, t in tests.items() if t is not None and
-                     not _not_attempted(ex, docs[s], t)]
+        attempted = [s for s, t in tests.items() if t is not None and not _not_attempted(ex, docs[s], t)]
         groups = []
         for gi, g in enumerate(ex.groups):
             failed, known = [], 0
@@ -256,45 +280,70 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
                 known += 1
                 if not v:
                     failed.append(s)
-            groups.append({"name": g.name, "points": g.points, "public": g.public,
-                           "failed": len(failed), "of": known,
-                           "fail_share": len(failed) / known if known else None,
-                           "submissions": failed})
+            groups.append(
+                {
+                    "name": g.name,
+                    "points": g.points,
+                    "public": g.public,
+                    "failed": len(failed),
+                    "of": known,
+                    "fail_share": len(failed) / known if known else None,
+                    "submissions": failed,
+                }
+            )
         miscs = []
         seen = []
         for label, _fn in ex.misconceptions:
             if label in seen:
                 continue
             seen.append(label)
-            who = [s for s in tests if any(r and r.get("misconception") == label
-                                           for r in recorded_groups(ex, docs[s]))]
+            who = [
+                s
+                for s in tests
+                if any(r and r.get("misconception") == label for r in recorded_groups(ex, docs[s]))
+            ]
             chapter, anchor = MISCONCEPTION_SECTIONS.get(label, (ex.chapter, exercise_anchor(ex)))
-            miscs.append({"label": label, "learners": len(who), "submissions": who,
-                          "link": f"{book_url}/{CHAPTER_PAGES[chapter]}.html#{anchor}"})
-        exercises.append({
-            "name": n, "chapter": ex.chapter, "max": ex.max_points,
-            "link": f"{book_url}/{CHAPTER_PAGES[ex.chapter]}.html#{exercise_anchor(ex)}",
-            "mean": statistics.fmean(got), "mean_share": statistics.fmean(got) / ex.max_points,
-            "full_share": sum(v >= ex.max_points for v in got) / len(got),
-            "zero_share": sum(v == 0 for v in got) / len(got),
-            "attempted": len(attempted), "groups": groups, "misconceptions": miscs})
+            miscs.append(
+                {
+                    "label": label,
+                    "learners": len(who),
+                    "submissions": who,
+                    "link": f"{book_url}/{CHAPTER_PAGES[chapter]}.html#{anchor}",
+                }
+            )
+        exercises.append(
+            {
+                "name": n,
+                "chapter": ex.chapter,
+                "max": ex.max_points,
+                "link": f"{book_url}/{CHAPTER_PAGES[ex.chapter]}.html#{exercise_anchor(ex)}",
+                "mean": statistics.fmean(got),
+                "mean_share": statistics.fmean(got) / ex.max_points,
+                "full_share": sum(v >= ex.max_points for v in got) / len(got),
+                "zero_share": sum(v == 0 for v in got) / len(got),
+                "attempted": len(attempted),
+                "groups": groups,
+                "misconceptions": miscs,
+            }
+        )
 
     incidents = {k: [] for k, _, _ in INCIDENTS} | {"load": [], "load_problems": [], "grader": []}
     for s, d in docs.items():
-        top = str(d.get("output", "")).split("\n\nYour code printed", 1)[0]   # not the learner's
+        top = str(d.get("output", "")).split("\n\nYour code printed", 1)[0]  # not the learner's
         if "loading the submission failed" in top:
             line = _first_line(top, ("loading the submission failed",)) or ""
-            incidents["load"].append({"submission": s, "exercise": None,
-                                      "message": line.lstrip("- ")})
+            incidents["load"].append({"submission": s, "exercise": None, "message": line.lstrip("- ")})
         else:
             probs = _load_problems(top)
             if probs:
-                incidents["load_problems"].append({"submission": s, "exercise": None,
-                                                   "message": "; ".join(probs)[:300]})
+                incidents["load_problems"].append(
+                    {"submission": s, "exercise": None, "message": "; ".join(probs)[:300]}
+                )
         for t in d["tests"]:
             if t.get("name") == "autograder":
-                incidents["grader"].append({"submission": s, "exercise": None,
-                                            "message": str(t.get("output", ""))[:300]})
+                incidents["grader"].append(
+                    {"submission": s, "exercise": None, "message": str(t.get("output", ""))[:300]}
+                )
                 continue
             text = str(t.get("output", ""))
             if "not run: loading the submission failed" in text:
@@ -302,36 +351,59 @@ def analyse(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=None):
             for key, _, needles in INCIDENTS:
                 line = _first_line(text, needles)
                 if line:
-                    incidents[key].append({"submission": s, "exercise": t.get("name"),
-                                           "message": line.lstrip(PASS + FAIL + " ")})
+                    incidents[key].append(
+                        {
+                            "submission": s,
+                            "exercise": t.get("name"),
+                            "message": line.lstrip(PASS + FAIL + " "),
+                        }
+                    )
 
-    times = {s: d.get("execution_time") for s, d in docs.items()
-             if isinstance(d.get("execution_time"), (int, float))}
+    times = {
+        s: d.get("execution_time")
+        for s, d in docs.items()
+        if isinstance(d.get("execution_time"), (int, float))
+    }
     tv = sorted(times.values())
-    timing = {"per_submission": times, "count": len(tv),
-              "sum_s": sum(tv) if tv else None,
-              "mean_s": statistics.fmean(tv) if tv else None,
-              "median_s": statistics.median(tv) if tv else None,
-              "max_s": tv[-1] if tv else None,
-              "slowest": sorted(times, key=lambda s: -times[s])[:10],
-              "batch": batch.get("last_run")}
+    timing = {
+        "per_submission": times,
+        "count": len(tv),
+        "sum_s": sum(tv) if tv else None,
+        "mean_s": statistics.fmean(tv) if tv else None,
+        "median_s": statistics.median(tv) if tv else None,
+        "max_s": tv[-1] if tv else None,
+        "slowest": sorted(times, key=lambda s: -times[s])[:10],
+        "batch": batch.get("last_run"),
+    }
 
     isolation = isolation_record(batch, docs)
 
-    sim = {"threshold": threshold, "computed": False, "pairs": [],
-           "reason": "the submissions' files were not given (report OUT --submissions PATH...)"}
+    sim = {
+        "threshold": threshold,
+        "computed": False,
+        "pairs": [],
+        "reason": "the submissions' files were not given (report OUT --submissions PATH...)",
+    }
     if submissions:
         sim = similarity(submissions, names, threshold, only=set(docs))
 
-    return {"version": 1, "generated": datetime.datetime.now(datetime.timezone.utc)
-            .isoformat(timespec="seconds"), "folder": str(out), "batch": batch.get("batch"),
-            "exercises_graded": names, "book_url": book_url, "scores": scores,
-            "exercises": exercises, "incidents": incidents, "timing": timing,
-            "isolation": isolation,
-            "similarity": sim}
+    return {
+        "version": 1,
+        "generated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "folder": str(out),
+        "batch": batch.get("batch"),
+        "exercises_graded": names,
+        "book_url": book_url,
+        "scores": scores,
+        "exercises": exercises,
+        "incidents": incidents,
+        "timing": timing,
+        "isolation": isolation,
+        "similarity": sim,
+    }
 
 
-VOLATILE = ("wall_ms", "uid")     # parts of an isolation record that differ between children
+VOLATILE = ("wall_ms", "uid")  # parts of an isolation record that differ between children
 
 
 def isolation_record(batch, docs):
@@ -340,24 +412,34 @@ def isolation_record(batch, docs):
     "isolation"), and the distinct records of the results.json files (extra_data.isolation)."""
     per, keys = [], set()
     for d in docs.values():
-        iso = (d.get("extra_data") or {}).get("isolation") if isinstance(d.get("extra_data"), dict) \
-            else None
+        iso = (d.get("extra_data") or {}).get("isolation") if isinstance(d.get("extra_data"), dict) else None
         iso = iso if iso is not None else d.get("isolation")
-        key = json.dumps({k: v for k, v in iso.items() if k not in VOLATILE} if isinstance(iso, dict)
-                         else iso, sort_keys=True, default=str)
+        key = json.dumps(
+            {k: v for k, v in iso.items() if k not in VOLATILE} if isinstance(iso, dict) else iso,
+            sort_keys=True,
+            default=str,
+        )
         if iso is not None and key not in keys:
             keys.add(key)
             per.append(iso)
-    rec = {k: v for k, v in (("seen", batch.get("isolation_seen")), ("planned", batch.get("isolation")),
-                             ("per_submission", per or None)) if v is not None}
+    rec = {
+        k: v
+        for k, v in (
+            ("seen", batch.get("isolation_seen")),
+            ("planned", batch.get("isolation")),
+            ("per_submission", per or None),
+        )
+        if v is not None
+    }
     if not rec:
         return "not recorded"
     try:
         from .sandbox import describe_isolation
+
         first = rec.get("seen") or (per[0] if len(per) == 1 else None)
         if isinstance(first, dict):
             rec["summary"] = describe_isolation(first)
-    except Exception:  # noqa: BLE001 - a summary line is a courtesy (an older grade.py has none)
+    except Exception:
         pass
     return rec
 
@@ -379,7 +461,7 @@ def graded_definitions(files):
     namespaces = []
     for label, path, chapter in files:
         try:
-            data = pathlib.Path(path).read_bytes()[:20 << 20]
+            data = pathlib.Path(path).read_bytes()[: 20 << 20]
             text = loader.decode_source(data, label)
             cells = loader.code_cells(text, label)
         except (OSError, ValueError, TypeError):
@@ -393,22 +475,29 @@ def graded_definitions(files):
                 continue
             lines = src.splitlines()
             for stmt in tree.body:
-                if loader.keep(stmt) and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                            ast.ClassDef)) \
-                        and stmt.name in catalogue.BY_NAME:
+                if (
+                    loader.keep(stmt)
+                    and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                    and stmt.name in catalogue.BY_NAME
+                ):
                     first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
-                    defs[stmt.name] = ("\n".join(lines[first - 1:stmt.end_lineno]), stmt)
+                    defs[stmt.name] = ("\n".join(lines[first - 1 : stmt.end_lineno]), stmt)
         namespaces.append((label, chapter, defs))
     probe = {}
-    loader.share_exercises(namespaces + [("\uffff", None, probe)],
-                            {ex.name: ex.chapter for ex in catalogue.EXERCISES})
+    loader.share_exercises(
+        namespaces + [("\uffff", None, probe)], {ex.name: ex.chapter for ex in catalogue.EXERCISES}
+    )
     return probe
 
 
 def _is_stub(node):
     body = list(node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         body = body[1:]
     if not body:
         return True
@@ -473,12 +562,16 @@ def normalise(node):
         body_skip = None
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             b = n.body
-            if b and isinstance(b[0], ast.Expr) and isinstance(b[0].value, ast.Constant) \
-                    and isinstance(b[0].value.value, str):
+            if (
+                b
+                and isinstance(b[0], ast.Expr)
+                and isinstance(b[0].value, ast.Constant)
+                and isinstance(b[0].value.value, str)
+            ):
                 body_skip = b[0]
         for field, value in ast.iter_fields(n):
             if top and field in ("args", "decorator_list", "returns", "name", "type_params"):
-                if field == "args":                # the names of the signature, in order
+                if field == "args":  # the names of the signature, in order
                     for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs:
                         ident(a.arg)
                 continue
@@ -494,9 +587,13 @@ def normalise(node):
 def _fingerprint(source, node):
     tokens, canonical = normalise(node)
     k = SHINGLE
-    grams = {hash(tuple(tokens[i:i + k])) for i in range(max(len(tokens) - k + 1, 1))}
-    return {"source": source, "size": len(tokens), "grams": grams,
-            "tree": hashlib.sha256("\x1f".join(canonical).encode()).hexdigest()[:16]}
+    grams = {hash(tuple(tokens[i : i + k])) for i in range(max(len(tokens) - k + 1, 1))}
+    return {
+        "source": source,
+        "size": len(tokens),
+        "grams": grams,
+        "tree": hashlib.sha256("\x1f".join(canonical).encode()).hexdigest()[:16],
+    }
 
 
 def fingerprints(files):
@@ -506,7 +603,7 @@ def fingerprints(files):
         if not _is_stub(node):
             try:
                 out[name] = _fingerprint(source, node)
-            except RecursionError:      # a tree nested deeper than Python recurses: not compared
+            except RecursionError:  # a tree nested deeper than Python recurses: not compared
                 continue
     return out
 
@@ -551,7 +648,8 @@ def compare(fa, fb, names):
 
 def similarity(submissions, names, threshold=DEFAULT_THRESHOLD, only=None):
     """Pairs of submissions whose graded functions are near-identical (see `compare`)."""
-    from .grade import collect         # the names `grade` gives the same PATHs
+    from .grade import collect  # the names `grade` gives the same PATHs
+
     t0 = time.monotonic()
     try:
         subs = collect([str(p) for p in submissions])
@@ -570,16 +668,22 @@ def similarity(submissions, names, threshold=DEFAULT_THRESHOLD, only=None):
             score, rows = compare(fps[a], fps[b], names)
             matrix[i][j] = matrix[j][i] = score
             if score is not None and score >= threshold:
-                funcs = [{"exercise": n, "similarity": s, "identical": same,
-                          "reference": bool(ref.get(n)) and fps[a][n]["tree"] == ref[n]["tree"]
-                          and same,
-                          "a": fps[a][n]["source"], "b": fps[b][n]["source"]}
-                         for n, s, same in sorted(rows, key=lambda r: (-r[1], r[0]))]
+                funcs = [
+                    {
+                        "exercise": n,
+                        "similarity": s,
+                        "identical": same,
+                        "reference": bool(ref.get(n)) and fps[a][n]["tree"] == ref[n]["tree"] and same,
+                        "a": fps[a][n]["source"],
+                        "b": fps[b][n]["source"],
+                    }
+                    for n, s, same in sorted(rows, key=lambda r: (-r[1], r[0]))
+                ]
                 pairs.append({"a": a, "b": b, "score": score, "functions": funcs})
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
     total = len(pairs)
     pairs = pairs[:MAX_PAIRS_STORED]
-    for p in pairs[MAX_PAIRS_SHOWN:]:          # report.json stays small: code for the shown only
+    for p in pairs[MAX_PAIRS_SHOWN:]:  # report.json stays small: code for the shown only
         for f in p["functions"]:
             f.pop("a")
             f.pop("b")
@@ -587,22 +691,33 @@ def similarity(submissions, names, threshold=DEFAULT_THRESHOLD, only=None):
     for a in order:
         score, rows = compare(fps[a], ref, names)
         if score is not None and score >= threshold:
-            like_ref.append({"submission": a, "score": score,
-                             "identical": sorted(n for n, _, same in rows if same)})
+            like_ref.append(
+                {"submission": a, "score": score, "identical": sorted(n for n, _, same in rows if same)}
+            )
     like_ref.sort(key=lambda r: (-r["score"], r["submission"]))
-    return {"threshold": threshold, "computed": True, "submissions": order, "matrix": matrix,
-            "pairs": pairs, "pairs_total": total, "like_reference": like_ref,
-            "functions": {a: sorted(fps[a]) for a in order},
-            "seconds": round(time.monotonic() - t0, 3),
-            "method": (f"graded functions parsed (never run), identifiers renamed, constants "
-                       f"replaced by their type, docstrings and signatures dropped; per function "
-                       f"the Jaccard index of {SHINGLE}-grams of the syntax tree's nodes; a pair's "
-                       f"score is their mean weighted by size (at least {MIN_TOKENS} nodes shared)")}
+    return {
+        "threshold": threshold,
+        "computed": True,
+        "submissions": order,
+        "matrix": matrix,
+        "pairs": pairs,
+        "pairs_total": total,
+        "like_reference": like_ref,
+        "functions": {a: sorted(fps[a]) for a in order},
+        "seconds": round(time.monotonic() - t0, 3),
+        "method": (
+            f"graded functions parsed (never run), identifiers renamed, constants "
+            f"replaced by their type, docstrings and signatures dropped; per function "
+            f"the Jaccard index of {SHINGLE}-grams of the syntax tree's nodes; a pair's "
+            f"score is their mean weighted by size (at least {MIN_TOKENS} nodes shared)"
+        ),
+    }
 
 
 # ----------------------------------------------------------------------------- plots
 def _plots(data):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
@@ -619,13 +734,23 @@ def _plots(data):
     sc = data["scores"]
     edges, counts = sc["histogram"]["edges"], sc["histogram"]["counts"]
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#4c78a8",
-           edgecolor="white", label="submissions")
-    for key, style, colour in (("mean", "-", "#e45756"), ("median", "--", "#222222"),
-                               ("q1", ":", "#72b7b2"), ("q3", ":", "#72b7b2")):
+    ax.bar(
+        edges[:-1],
+        counts,
+        width=np.diff(edges),
+        align="edge",
+        color="#4c78a8",
+        edgecolor="white",
+        label="submissions",
+    )
+    for key, style, colour in (
+        ("mean", "-", "#e45756"),
+        ("median", "--", "#222222"),
+        ("q1", ":", "#72b7b2"),
+        ("q3", ":", "#72b7b2"),
+    ):
         name = {"q1": "first quartile", "q3": "third quartile"}.get(key, key)
-        ax.axvline(sc[key], linestyle=style, color=colour, linewidth=2,
-                   label=f"{name}: {sc[key]:.1f}")
+        ax.axvline(sc[key], linestyle=style, color=colour, linewidth=2, label=f"{name}: {sc[key]:.1f}")
     ax.set_xlim(0, sc["max"])
     ax.set_xlabel(f"total score (of {sc['max']:g} points)")
     ax.set_ylabel("submissions")
@@ -646,26 +771,34 @@ def _plots(data):
         partial = 1 - full - zero
         zero_tried = np.clip(zero - absent, 0, None)
         left = np.zeros(n)
-        for part, colour, label in ((full, "#54a24b", "full marks"),
-                                    (partial, "#eeca3b", "partial credit"),
-                                    (zero_tried, "#e45756", "zero (attempted)"),
-                                    (np.clip(absent, 0, None), "#bab0ac", "zero (not attempted)")):
+        for part, colour, label in (
+            (full, "#54a24b", "full marks"),
+            (partial, "#eeca3b", "partial credit"),
+            (zero_tried, "#e45756", "zero (attempted)"),
+            (np.clip(absent, 0, None), "#bab0ac", "zero (not attempted)"),
+        ):
             ax.barh(y, part, left=left, color=colour, label=label, height=0.75)
             left += part
-        ax.plot([e["mean_share"] for e in exs], y, "kD", markersize=4,
-                label="mean score (share of the points)")
+        ax.plot(
+            [e["mean_share"] for e in exs], y, "kD", markersize=4, label="mean score (share of the points)"
+        )
         ax.set_yticks(y, [f"{e['name']} ({e['chapter']})" for e in exs])
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_xlabel("share of the submissions")
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False,
-                  fontsize=9)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=9)
         ax.set_title("Per exercise (chapter in brackets)", pad=36)
         png(fig, "exercises", "per exercise: shares of full marks, partial credit and zero")
 
-        rows = sorted(((g["fail_share"], e["name"], g["name"], g["failed"], g["of"])
-                       for e in exs for g in e["groups"] if g["fail_share"]),
-                      key=lambda r: (-r[0], r[1], r[2]))[:15]
+        rows = sorted(
+            (
+                (g["fail_share"], e["name"], g["name"], g["failed"], g["of"])
+                for e in exs
+                for g in e["groups"]
+                if g["fail_share"]
+            ),
+            key=lambda r: (-r[0], r[1], r[2]),
+        )[:15]
         if rows:
             fig, ax = plt.subplots(figsize=(8, 0.34 * len(rows) + 1.0))
             y = np.arange(len(rows))[::-1]
@@ -684,10 +817,10 @@ def _plots(data):
     if tm["count"]:
         vals = list(tm["per_submission"].values())
         fig, ax = plt.subplots(figsize=(8, 2.8))
-        ax.hist(vals, bins=min(30, max(5, len(vals))), color="#72b7b2", edgecolor="white",
-                label="submissions")
-        ax.axvline(tm["median_s"], color="#222222", linestyle="--",
-                   label=f"median: {tm['median_s']:.2f} s")
+        ax.hist(
+            vals, bins=min(30, max(5, len(vals))), color="#72b7b2", edgecolor="white", label="submissions"
+        )
+        ax.axvline(tm["median_s"], color="#222222", linestyle="--", label=f"median: {tm['median_s']:.2f} s")
         ax.set_xlabel("seconds to grade one submission (all its exercises)")
         ax.set_ylabel("submissions")
         ax.yaxis.get_major_locator().set_params(integer=True)
@@ -709,13 +842,19 @@ def _plots(data):
             ax.set_xlabel("submissions (sorted by name)")
         for i, j in ((i, j) for i in range(k) for j in range(k) if i < j and k <= 40):
             if m[i, j] >= sim["threshold"]:
-                ax.add_patch(matplotlib.patches.Rectangle((j - .5, i - .5), 1, 1, fill=False,
-                                                          edgecolor="#e45756", linewidth=1.5))
+                ax.add_patch(
+                    matplotlib.patches.Rectangle(
+                        (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#e45756", linewidth=1.5
+                    )
+                )
         cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
         cb.set_label("similarity of the graded functions")
-        ax.set_title(f"Pairwise similarity (red: ≥ {sim['threshold']:g}; white: too little code "
-                     "to compare)" if k <= 40 else
-                     "Pairwise similarity (white: too little code to compare)", fontsize=9)
+        ax.set_title(
+            f"Pairwise similarity (red: ≥ {sim['threshold']:g}; white: too little code to compare)"
+            if k <= 40
+            else "Pairwise similarity (white: too little code to compare)",
+            fontsize=9,
+        )
         png(fig, "similarity", "matrix of pairwise similarity")
     return figs
 
@@ -770,9 +909,12 @@ def _img(figs, key):
 
 def _kv_table(value):
     if isinstance(value, dict):
-        rows = "".join(f"<tr><th>{_e(k)}</th><td>"
-                       f"{_e(json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)}"
-                       "</td></tr>" for k, v in value.items())
+        rows = "".join(
+            f"<tr><th>{_e(k)}</th><td>"
+            f"{_e(json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)}"
+            "</td></tr>"
+            for k, v in value.items()
+        )
         return f'<table class="kv">{rows}</table>'
     if isinstance(value, list):
         return "".join(_kv_table(v) for v in value)
@@ -783,98 +925,136 @@ def render_html(data, figs):
     sc, tm, sim = data["scores"], data["timing"], data["similarity"]
     h = []
     add = h.append
-    add('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+    add(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        'img-src data:; style-src \'unsafe-inline\'">'
+        "img-src data:; style-src 'unsafe-inline'\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>Grading report: {_e(pathlib.Path(data["folder"]).name)}</title>'
-        f'<style>{CSS}</style></head><body><main>')
-    add(f'<h1>Grading report</h1><p class="meta">{_e(data["folder"])} · batch '
-        f'{_e(data["batch"] or "–")} · {len(data["exercises_graded"])} exercises · generated '
-        f'{_e(data["generated"])}</p>')
+        f"<title>Grading report: {_e(pathlib.Path(data['folder']).name)}</title>"
+        f"<style>{CSS}</style></head><body><main>"
+    )
+    add(
+        f'<h1>Grading report</h1><p class="meta">{_e(data["folder"])} · batch '
+        f"{_e(data['batch'] or '–')} · {len(data['exercises_graded'])} exercises · generated "
+        f"{_e(data['generated'])}</p>"
+    )
     inc = data["incidents"]
     n_inc = len({r["submission"] for rows in inc.values() for r in rows})
     batch = tm.get("batch") or {}
-    add('<div class="cards">'
+    add(
+        '<div class="cards">'
         f'<div class="card"><b>{sc["count"]}</b><span>submissions</span></div>'
         f'<div class="card"><b>{sc["mean"]:.1f} / {sc["max"]:g}</b><span>mean score</span></div>'
         f'<div class="card"><b>{sc["median"]:.1f}</b><span>median (quartiles '
-        f'{sc["q1"]:.1f} – {sc["q3"]:.1f})</span></div>'
+        f"{sc['q1']:.1f} – {sc['q3']:.1f})</span></div>"
         f'<div class="card"><b>{n_inc}</b><span>submissions with an incident</span></div>'
         f'<div class="card"><b>{sim["pairs_total"] if sim.get("computed") else "–"}</b>'
-        f'<span>similar pairs (≥ {sim["threshold"]:g})</span></div>'
+        f"<span>similar pairs (≥ {sim['threshold']:g})</span></div>"
         f'<div class="card"><b>{_secs(batch.get("elapsed_s"))}</b><span>last grading run</span></div>'
-        '</div>')
+        "</div>"
+    )
 
     # --- scores
     add('<h2 id="scores">Score distribution</h2>')
     add(_img(figs, "scores"))
     edges, counts = sc["histogram"]["edges"], sc["histogram"]["counts"]
-    add('<details><summary>Counts per bin</summary>'
+    add(
+        "<details><summary>Counts per bin</summary>"
         f'<table id="histogram" style="width:auto" data-edges="{_e(json.dumps(edges))}" '
         f'data-counts="{_e(json.dumps(counts))}"><tr><th>total score</th><th class="n">'
-        'submissions</th></tr>'
-        + "".join(f'<tr><td>{a:g} ≤ score {"<" if i < len(counts) - 1 else "≤"} {b:g}</td>'
-                  f'<td class="n">{c}</td></tr>'
-                  for i, (a, b, c) in enumerate(zip(edges[:-1], edges[1:], counts)))
-        + '</table></details>')
-    add(f'<p>Mean <b>{sc["mean"]:.2f}</b>, median <b>{sc["median"]:.2f}</b>, quartiles '
-        f'{sc["q1"]:.2f} and {sc["q3"]:.2f}, lowest {sc["min"]:g}, highest {sc["max_scored"]:g} '
-        f'of {sc["max"]:g} points. grades.csv: {_e(sc["grades_csv"])}.</p>')
+        "submissions</th></tr>"
+        + "".join(
+            f"<tr><td>{a:g} ≤ score {'<' if i < len(counts) - 1 else '≤'} {b:g}</td>"
+            f'<td class="n">{c}</td></tr>'
+            for i, (a, b, c) in enumerate(zip(edges[:-1], edges[1:], counts))
+        )
+        + "</table></details>"
+    )
+    add(
+        f"<p>Mean <b>{sc['mean']:.2f}</b>, median <b>{sc['median']:.2f}</b>, quartiles "
+        f"{sc['q1']:.2f} and {sc['q3']:.2f}, lowest {sc['min']:g}, highest {sc['max_scored']:g} "
+        f"of {sc['max']:g} points. grades.csv: {_e(sc['grades_csv'])}.</p>"
+    )
 
     # --- exercises
     add('<h2 id="exercises">Per exercise</h2>')
     add(_img(figs, "exercises"))
-    add('<table id="exercise-table"><tr><th>exercise</th><th class="n">mean</th>'
+    add(
+        '<table id="exercise-table"><tr><th>exercise</th><th class="n">mean</th>'
         '<th class="n">full marks</th><th class="n">zero</th><th class="n">attempted</th>'
-        '<th>fails most (share of those who attempted)</th></tr>')
+        "<th>fails most (share of those who attempted)</th></tr>"
+    )
     for e in data["exercises"]:
         worst = sorted((g for g in e["groups"] if g["failed"]), key=lambda g: -g["fail_share"])[:3]
-        fails = "; ".join(f'<span class="bar" style="width:{3 * g["fail_share"]:.2f}rem"></span>'
-                          f'{_e(g["name"])}: {_pct(g["fail_share"])}' for g in worst) or \
-            '<span class="ok">no group fails</span>'
-        add(f'<tr data-exercise="{_e(e["name"])}"><td><a href="{_e(e["link"])}">{_e(e["name"])}</a> '
+        fails = (
+            "; ".join(
+                f'<span class="bar" style="width:{3 * g["fail_share"]:.2f}rem"></span>'
+                f"{_e(g['name'])}: {_pct(g['fail_share'])}"
+                for g in worst
+            )
+            or '<span class="ok">no group fails</span>'
+        )
+        add(
+            f'<tr data-exercise="{_e(e["name"])}"><td><a href="{_e(e["link"])}">{_e(e["name"])}</a> '
             f'<span class="meta">ch. {e["chapter"]}</span></td>'
             f'<td class="n">{e["mean"]:.2f} / {e["max"]}</td><td class="n">{_pct(e["full_share"])}</td>'
             f'<td class="n">{_pct(e["zero_share"])}</td><td class="n">{e["attempted"]}</td>'
-            f'<td>{fails}</td></tr>')
-    add('</table>')
+            f"<td>{fails}</td></tr>"
+        )
+    add("</table>")
     add(_img(figs, "groups"))
 
     add('<h3 id="misconceptions">Misconceptions the grader recognised</h3>')
     rows = [(e, m) for e in data["exercises"] for m in e["misconceptions"] if m["learners"]]
     if rows:
-        add('<table><tr><th>exercise</th><th>misconception (links to the book)</th>'
-            '<th class="n">learners</th><th>who</th></tr>')
+        add(
+            "<table><tr><th>exercise</th><th>misconception (links to the book)</th>"
+            '<th class="n">learners</th><th>who</th></tr>'
+        )
         for e, m in sorted(rows, key=lambda r: -r[1]["learners"]):
-            add(f'<tr><td>{_e(e["name"])}</td><td><a href="{_e(m["link"])}">{_e(m["label"])}</a></td>'
+            add(
+                f'<tr><td>{_e(e["name"])}</td><td><a href="{_e(m["link"])}">{_e(m["label"])}</a></td>'
                 f'<td class="n">{m["learners"]}</td><td>{_e(", ".join(m["submissions"][:20]))}'
-                f'{" …" if len(m["submissions"]) > 20 else ""}</td></tr>')
-        add('</table>')
+                f"{' …' if len(m['submissions']) > 20 else ''}</td></tr>"
+            )
+        add("</table>")
     else:
         add('<p class="none">None of the known wrong answers was recognised in this batch.</p>')
     known = [(e, m) for e in data["exercises"] for m in e["misconceptions"] if not m["learners"]]
     if known:
-        add('<details><summary>Known misconceptions not seen in this batch '
-            f'({len(known)})</summary><ul>' + "".join(
-                f'<li>{_e(e["name"])}: <a href="{_e(m["link"])}">{_e(m["label"])}</a></li>'
-                for e, m in known) + '</ul></details>')
+        add(
+            "<details><summary>Known misconceptions not seen in this batch "
+            f"({len(known)})</summary><ul>"
+            + "".join(
+                f'<li>{_e(e["name"])}: <a href="{_e(m["link"])}">{_e(m["label"])}</a></li>' for e, m in known
+            )
+            + "</ul></details>"
+        )
 
     # --- incidents
     add('<h2 id="incidents">Limits, loading, forbidden calls</h2>')
-    titles = {"time": "Time limit", "memory": "Memory", "output": "Output limit",
-              "forbidden": "Forbidden call", "load": "Did not load",
-              "load_problems": "Loaded with problems (cells or files skipped)",
-              "grader": "The grader failed"}
+    titles = {
+        "time": "Time limit",
+        "memory": "Memory",
+        "output": "Output limit",
+        "forbidden": "Forbidden call",
+        "load": "Did not load",
+        "load_problems": "Loaded with problems (cells or files skipped)",
+        "grader": "The grader failed",
+    }
     any_inc = False
-    add('<table id="incidents-table"><tr><th>what</th><th>submission</th><th>exercise</th>'
-        '<th>message</th></tr>')
+    add(
+        '<table id="incidents-table"><tr><th>what</th><th>submission</th><th>exercise</th>'
+        "<th>message</th></tr>"
+    )
     for key, title in titles.items():
         for r in inc.get(key, []):
             any_inc = True
-            add(f'<tr data-kind="{key}"><td>{_e(title)}</td><td>{_e(r["submission"])}</td>'
-                f'<td>{_e(r["exercise"] or "–")}</td><td>{_e(r["message"])}</td></tr>')
-    add('</table>')
+            add(
+                f'<tr data-kind="{key}"><td>{_e(title)}</td><td>{_e(r["submission"])}</td>'
+                f"<td>{_e(r['exercise'] or '–')}</td><td>{_e(r['message'])}</td></tr>"
+            )
+    add("</table>")
     if not any_inc:
         h[-2] = '<p class="ok">No submission hit a limit, failed to load or made a forbidden call.</p>'
         h.pop()
@@ -882,88 +1062,121 @@ def render_html(data, figs):
     # --- time and isolation
     add('<h2 id="timing">Time</h2>')
     if batch:
-        add(f'<p>Last grading run: <b>{batch.get("graded", "?")}</b> submission(s) in '
-            f'<b>{_secs(batch.get("elapsed_s"))}</b> with {_e(batch.get("jobs", "?"))} job(s)'
-            f'{", started " + _e(batch["started"]) if batch.get("started") else ""}.</p>')
+        add(
+            f"<p>Last grading run: <b>{batch.get('graded', '?')}</b> submission(s) in "
+            f"<b>{_secs(batch.get('elapsed_s'))}</b> with {_e(batch.get('jobs', '?'))} job(s)"
+            f"{', started ' + _e(batch['started']) if batch.get('started') else ''}.</p>"
+        )
     else:
-        add('<p class="none">The batch\'s wall-clock time was not recorded (batch.json has no '
-            '"last_run").</p>')
+        add(
+            '<p class="none">The batch\'s wall-clock time was not recorded (batch.json has no '
+            '"last_run").</p>'
+        )
     if tm["count"]:
-        add(f'<p>Per submission: mean {_secs(tm["mean_s"])}, median {_secs(tm["median_s"])}, '
-            f'longest {_secs(tm["max_s"])}; sum {_secs(tm["sum_s"])}. Slowest: '
-            + ", ".join(f'{_e(s)} ({_secs(tm["per_submission"][s])})' for s in tm["slowest"][:5])
-            + '.</p>')
+        add(
+            f"<p>Per submission: mean {_secs(tm['mean_s'])}, median {_secs(tm['median_s'])}, "
+            f"longest {_secs(tm['max_s'])}; sum {_secs(tm['sum_s'])}. Slowest: "
+            + ", ".join(f"{_e(s)} ({_secs(tm['per_submission'][s])})" for s in tm["slowest"][:5])
+            + ".</p>"
+        )
         add(_img(figs, "timing"))
     add('<h2 id="isolation">Isolation in force</h2>')
     iso = data["isolation"]
     if iso == "not recorded":
-        add('<p class="none">not recorded (this version of the grader writes no isolation '
-            'record)</p>')
+        add('<p class="none">not recorded (this version of the grader writes no isolation record)</p>')
     else:
         if iso.get("summary"):
-            add(f'<p>{_e(iso["summary"])}</p>')
-        for key, title in (("seen", "In force: the weakest that any child reported"),
-                           ("planned", "Planned for the batch (batch.json)")):
+            add(f"<p>{_e(iso['summary'])}</p>")
+        for key, title in (
+            ("seen", "In force: the weakest that any child reported"),
+            ("planned", "Planned for the batch (batch.json)"),
+        ):
             if iso.get(key) is not None:
-                add(f'<h3>{title}</h3>' + _kv_table(iso[key]))
+                add(f"<h3>{title}</h3>" + _kv_table(iso[key]))
         per = iso.get("per_submission") or []
         if len(per) > 1 or (per and "seen" not in iso):
-            add(f'<details><summary>The {len(per)} distinct record(s) of the results.json '
-                'files</summary>' + _kv_table(per) + '</details>')
+            add(
+                f"<details><summary>The {len(per)} distinct record(s) of the results.json "
+                "files</summary>" + _kv_table(per) + "</details>"
+            )
 
     # --- similarity
     add('<h2 id="similarity">Similar submissions</h2>')
-    add('<div class="note"><b>Similarity is evidence to look at, not proof.</b> Short '
-        'exercises have few reasonable solutions, learners may legitimately work from the same '
-        'book section, and a shared mistake can be a shared misunderstanding. Read the code '
-        'side by side before drawing any conclusion.</div>')
+    add(
+        '<div class="note"><b>Similarity is evidence to look at, not proof.</b> Short '
+        "exercises have few reasonable solutions, learners may legitimately work from the same "
+        "book section, and a shared mistake can be a shared misunderstanding. Read the code "
+        "side by side before drawing any conclusion.</div>"
+    )
     if not sim.get("computed"):
         add(f'<p class="none">Not computed: {_e(sim.get("reason", ""))}.</p>')
     else:
-        add(f'<p>Method: {_e(sim["method"])}. Threshold <b>{sim["threshold"]:g}</b> '
-            f'(change it with <code>--threshold</code>); {len(sim["submissions"])} submissions, '
-            f'{sim["pairs_total"]} pair(s) at or above it; computed in {sim["seconds"]:.2f} s.</p>')
+        add(
+            f"<p>Method: {_e(sim['method'])}. Threshold <b>{sim['threshold']:g}</b> "
+            f"(change it with <code>--threshold</code>); {len(sim['submissions'])} submissions, "
+            f"{sim['pairs_total']} pair(s) at or above it; computed in {sim['seconds']:.2f} s.</p>"
+        )
         add(_img(figs, "similarity"))
         if sim["pairs"]:
-            add('<table id="similar-pairs"><tr><th class="n">#</th><th>submission</th>'
+            add(
+                '<table id="similar-pairs"><tr><th class="n">#</th><th>submission</th>'
                 '<th>submission</th><th class="n">score</th><th>functions identical after '
-                'normalisation</th></tr>')
+                "normalisation</th></tr>"
+            )
             for i, p in enumerate(sim["pairs"][:MAX_PAIRS_SHOWN], 1):
                 same = [f["exercise"] for f in p["functions"] if f["identical"]]
-                add(f'<tr data-a="{_e(p["a"])}" data-b="{_e(p["b"])}" data-score="{p["score"]:.4f}">'
+                add(
+                    f'<tr data-a="{_e(p["a"])}" data-b="{_e(p["b"])}" data-score="{p["score"]:.4f}">'
                     f'<td class="n">{i}</td><td>{_e(p["a"])}</td><td>{_e(p["b"])}</td>'
                     f'<td class="n">{p["score"]:.2f}</td><td>{len(same)} of {len(p["functions"])}'
-                    f'{": " + _e(", ".join(same[:8])) if same else ""}'
-                    f'{" …" if len(same) > 8 else ""}</td></tr>')
-            add('</table>')
+                    f"{': ' + _e(', '.join(same[:8])) if same else ''}"
+                    f"{' …' if len(same) > 8 else ''}</td></tr>"
+                )
+            add("</table>")
             if sim["pairs_total"] > MAX_PAIRS_SHOWN:
-                add(f'<p class="meta">{sim["pairs_total"] - MAX_PAIRS_SHOWN} more pair(s): '
-                    f'the first {MAX_PAIRS_STORED} in report.json, their scores in the matrix.</p>')
+                add(
+                    f'<p class="meta">{sim["pairs_total"] - MAX_PAIRS_SHOWN} more pair(s): '
+                    f"the first {MAX_PAIRS_STORED} in report.json, their scores in the matrix.</p>"
+                )
             for i, p in enumerate(sim["pairs"][:MAX_PAIRS_SHOWN], 1):
-                add(f'<details{" open" if i == 1 else ""}><summary>#{i} {_e(p["a"])} and '
-                    f'{_e(p["b"])}: {p["score"]:.2f}</summary>')
+                add(
+                    f"<details{' open' if i == 1 else ''}><summary>#{i} {_e(p['a'])} and "
+                    f"{_e(p['b'])}: {p['score']:.2f}</summary>"
+                )
                 for f in p["functions"][:6]:
-                    tag = "identical after normalisation" if f["identical"] else \
-                        f'similarity {f["similarity"]:.2f}'
+                    tag = (
+                        "identical after normalisation"
+                        if f["identical"]
+                        else f"similarity {f['similarity']:.2f}"
+                    )
                     if f["reference"]:
                         tag += "; also identical to the reference solution"
-                    add(f'<h4>{_e(f["exercise"])}: {tag}</h4><div class="side">'
-                        f'<div><h4>{_e(p["a"])}</h4><pre>{_e(f["a"])}</pre></div>'
-                        f'<div><h4>{_e(p["b"])}</h4><pre>{_e(f["b"])}</pre></div></div>')
+                    add(
+                        f'<h4>{_e(f["exercise"])}: {tag}</h4><div class="side">'
+                        f"<div><h4>{_e(p['a'])}</h4><pre>{_e(f['a'])}</pre></div>"
+                        f"<div><h4>{_e(p['b'])}</h4><pre>{_e(f['b'])}</pre></div></div>"
+                    )
                 if len(p["functions"]) > 6:
-                    add(f'<p class="meta">{len(p["functions"]) - 6} more shared function(s) in '
-                        'report.json.</p>')
-                add('</details>')
+                    add(
+                        f'<p class="meta">{len(p["functions"]) - 6} more shared function(s) in '
+                        "report.json.</p>"
+                    )
+                add("</details>")
         else:
             add('<p class="ok">No pair reaches the threshold.</p>')
         if sim.get("like_reference"):
-            add('<h3>Submissions close to the reference solutions</h3><p>(the course\'s '
-                '<code>solutions</code> package, which learners do not receive)</p><table>'
+            add(
+                "<h3>Submissions close to the reference solutions</h3><p>(the course's "
+                "<code>solutions</code> package, which learners do not receive)</p><table>"
                 '<tr><th>submission</th><th class="n">score</th><th>identical functions</th></tr>'
-                + "".join(f'<tr><td>{_e(r["submission"])}</td><td class="n">{r["score"]:.2f}</td>'
-                          f'<td>{len(r["identical"])}</td></tr>' for r in sim["like_reference"])
-                + '</table>')
-    add('</main></body></html>')
+                + "".join(
+                    f'<tr><td>{_e(r["submission"])}</td><td class="n">{r["score"]:.2f}</td>'
+                    f"<td>{len(r['identical'])}</td></tr>"
+                    for r in sim["like_reference"]
+                )
+                + "</table>"
+            )
+    add("</main></body></html>")
     return "\n".join(h)
 
 
@@ -976,6 +1189,7 @@ def write_report(out, submissions=None, threshold=DEFAULT_THRESHOLD, book_url=No
     """Write OUT/report.html and OUT/report.json; return (html path, json path, data).
     Raises NoResults when OUT holds no results.json."""
     from .grade import atomic_write
+
     out = pathlib.Path(out)
     data = analyse(out, submissions, threshold, book_url)
     figs = _plots(data)
@@ -1006,15 +1220,22 @@ class Progress:
             self.start, self.first, self.total = now, done, total
             if self.tty:
                 from tqdm import tqdm
+
                 try:
                     cols = os.get_terminal_size(self.stream.fileno()).columns
                 except (AttributeError, OSError, ValueError):
                     cols = 0
                 # a terminal that reports no width (some ptys) would get an empty bar
-                self.bar = tqdm(total=total, initial=done, unit="submission", file=self.stream,
-                                dynamic_ncols=cols > 0, ncols=None if cols > 0 else 100,
-                                nrows=None if cols > 0 else 20,
-                                smoothing=0.1)
+                self.bar = tqdm(
+                    total=total,
+                    initial=done,
+                    unit="submission",
+                    file=self.stream,
+                    dynamic_ncols=cols > 0,
+                    ncols=None if cols > 0 else 100,
+                    nrows=None if cols > 0 else 20,
+                    smoothing=0.1,
+                )
             elif done:
                 self._line(f"grading: {done}/{total} already graded")
             self.last = done
@@ -1025,9 +1246,11 @@ class Progress:
             new = done - self.first
             rate = new / (now - self.start) if now > self.start else 0.0
             eta = (total - done) / rate if rate > 0 else None
-            self._line(f"grading: {done}/{total} ({100 * done / max(total, 1):.0f} %), "
-                       f"{rate:.2f} submissions/s" + ("" if done == total or eta is None else
-                                                     f", about {_secs(eta)} left"))
+            self._line(
+                f"grading: {done}/{total} ({100 * done / max(total, 1):.0f} %), "
+                f"{rate:.2f} submissions/s"
+                + ("" if done == total or eta is None else f", about {_secs(eta)} left")
+            )
             self.printed = now
         self.last = done
 

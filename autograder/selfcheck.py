@@ -5,6 +5,7 @@ prints one line per case group and a summary. `check("Q2.1", Q2_1)` checks the a
 question of understanding instead (autograder/questions.py): one line, with the explanation. Hidden cases run only at grading. The printed
 text is deterministic (no timings, no addresses), because nbval compares notebook outputs.
 """
+
 import sys
 from dataclasses import dataclass, field
 
@@ -18,11 +19,12 @@ PASS, FAIL = "✔", "✘"
 @dataclass
 class CheckResult:
     """What `check` returns: the public score of one exercise (it displays as nothing)."""
+
     name: str
     score: int
     max_score: int
     groups: list = field(default_factory=list, repr=False)
-    line: str = field(default="", repr=False)     # the one-line summary of `check PATH`
+    line: str = field(default="", repr=False)  # the one-line summary of `check PATH`
 
     @property
     def passed(self):
@@ -67,8 +69,12 @@ def run_public(ex, fn, source=None):
     """An ExerciseResult for the public groups of `ex` on `fn` (in this process)."""
     built, scale = public_cases(ex, source)
     if built is None:
-        return engine.finish(ex, [], "no reference answers: neither the `solutions` package "
-                                     "nor public_answers.json/.npz (set $AUTOGRADER_ANSWERS)")
+        return engine.finish(
+            ex,
+            [],
+            "no reference answers: neither the `solutions` package "
+            "nor public_answers.json/.npz (set $AUTOGRADER_ANSWERS)",
+        )
     ns = _namespace(fn)
     groups = []
     for gi, pairs in built:
@@ -89,11 +95,13 @@ def format_lines(result, hidden_points=None, public_only=True):
     fbs = {g.feedback for g in result.groups}
     if result.groups and all(g.stub for g in result.groups):
         lines.append(f"{FAIL} {name}: {result.groups[0].stub}")
-    elif result.groups and not any(g.passed for g in result.groups) and len(fbs) == 1 \
-            and result.message:
+    elif result.groups and not any(g.passed for g in result.groups) and len(fbs) == 1 and result.message:
         lines.append(f"{FAIL} {name}: {result.message}")
-    elif result.message and all(not g.passed for g in result.groups) and \
-            any(g.forbidden for g in result.groups):
+    elif (
+        result.message
+        and all(not g.passed for g in result.groups)
+        and any(g.forbidden for g in result.groups)
+    ):
         lines.append(f"{FAIL} {name}: {result.message} (the whole exercise scores 0)")
     else:
         for g in result.groups:
@@ -108,8 +116,11 @@ def format_lines(result, hidden_points=None, public_only=True):
     summary = f"{name}: {result.score}/{result.max_score} {kind}"
     if public_only:
         summary += ", all public cases pass" if result.passed else ""
-        summary += (f"; hidden cases ({hidden_points} more points) run at grading"
-                    if hidden_points else "; hidden cases run at grading")
+        summary += (
+            f"; hidden cases ({hidden_points} more points) run at grading"
+            if hidden_points
+            else "; hidden cases run at grading"
+        )
     lines.append(summary)
     return lines
 

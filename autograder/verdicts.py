@@ -7,6 +7,7 @@ failure, the built-in exception type, the misconception: never a value, a shape,
 the inputs). Nothing turns a sentence back into data: the report and results.json read the
 outcomes' `kind`s.
 """
+
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -28,8 +29,9 @@ def fmt(x):
 @dataclass(frozen=True)
 class Outcome:
     """The outcome of one case. `kind` names it in results.json and the report."""
+
     kind = "outcome"
-    value_error = False      # a wrong answer (misconceptions are looked for; hidden: "wrong values")
+    value_error = False  # a wrong answer (misconceptions are looked for; hidden: "wrong values")
 
     @property
     def ok(self):
@@ -40,8 +42,11 @@ class Outcome:
         d = {"kind": self.kind}
         for f in fields(self):
             v = getattr(self, f.name)
-            d[f.name] = v.as_dict() if isinstance(v, Outcome) else (
-                v if isinstance(v, (str, int, float, bool, type(None))) else fmt(v))
+            d[f.name] = (
+                v.as_dict()
+                if isinstance(v, Outcome)
+                else (v if isinstance(v, (str, int, float, bool, type(None))) else fmt(v))
+            )
         return d
 
 
@@ -59,10 +64,11 @@ class Passed(Outcome):
 class WrongValue(Outcome):
     """Values that differ beyond the tolerance: the first differing element, how many differ,
     and the measured error (max |got − expected| and that over |expected|, over the elements)."""
+
     name: str
     expected: object
     got: object
-    where: str = ""              # "[1, 2]": the first differing element
+    where: str = ""  # "[1, 2]": the first differing element
     differing: int = 1
     size: int = 1
     max_abs_err: float | None = None
@@ -76,25 +82,29 @@ class WrongValue(Outcome):
 @dataclass(frozen=True)
 class Mismatch(Outcome):
     """What was expected against what came, for one part of the result."""
+
     name: str
     expected: object
     got: object
     value_error = True
-    aspect = ""                  # what differs, as the sentence names it: "shape: "
+    aspect = ""  # what differs, as the sentence names it: "shape: "
 
 
 class WrongShape(Mismatch):
     """expected, got: the two shapes (tuples)."""
+
     kind, aspect = "wrong shape", "shape: "
 
 
 class WrongDtype(Mismatch):
     """expected: "numbers" or "an integer array"; got: the dtype returned."""
+
     kind, aspect = "wrong dtype", "dtype: "
 
 
 class WrongType(Mismatch):
     """Another type or structure than the reference's: descriptions, e.g. "a tuple of 2"."""
+
     kind = "wrong type"
 
 
@@ -109,6 +119,7 @@ class Uncomparable(Outcome):
 @dataclass(frozen=True)
 class CutFromGraph(Outcome):
     """A tensor result that does not require grad where the reference's does."""
+
     name: str
     kind = "cut from the graph"
     value_error = True
@@ -117,7 +128,7 @@ class CutFromGraph(Outcome):
 # ---- gradients
 @dataclass(frozen=True)
 class NoGradient(Outcome):
-    label: str                   # "argument 1", "the input z"
+    label: str  # "argument 1", "the input z"
     kind = "no gradient"
 
 
@@ -131,7 +142,7 @@ class NotAGradient(Outcome):
 @dataclass(frozen=True)
 class WrongGradient(Outcome):
     label: str
-    difference: Outcome          # the comparison of the gradient, named "gradient w.r.t. ..."
+    difference: Outcome  # the comparison of the gradient, named "gradient w.r.t. ..."
     kind = "wrong gradient"
 
 
@@ -141,6 +152,7 @@ class Raised(Outcome):
     """The learner's code raised `exc_type` (its class name: the learner's to choose);
     `builtin`: the first built-in class of its MRO ("ValueError (a subclass)").
     expected: the exception the reference raises on this case, if any (another was raised)."""
+
     exc_type: str
     builtin: str
     message: str = ""
@@ -158,22 +170,22 @@ class NotImplementedYet(Outcome):
 
 @dataclass(frozen=True)
 class NotRaised(Outcome):
-    expected: str                # the exception the reference raises
-    got: str                     # a description of what was returned instead
+    expected: str  # the exception the reference raises
+    got: str  # a description of what was returned instead
     note: str = ""
     kind = "not raised"
 
 
 @dataclass(frozen=True)
 class Forbidden(Outcome):
-    call: str                    # the harness's message: which call, e.g. "scipy.signal.convolve2d"
+    call: str  # the harness's message: which call, e.g. "scipy.signal.convolve2d"
     kind = "forbidden call"
 
 
 # ---- speed, judges, malformed results
 @dataclass(frozen=True)
 class TooSlow(Outcome):
-    slowdown: float              # the limit, × the reference's CPU time
+    slowdown: float  # the limit, × the reference's CPU time
     seconds: float | None = None
     limit: float | None = None
     kind = "too slow"
@@ -188,6 +200,7 @@ class NotTimed(Outcome):
 @dataclass(frozen=True)
 class JudgeFailed(Outcome):
     """A property judge (kmeans, quantize_image, gatys_loop) said no; `reason` is the judge's."""
+
     reason: str
     states_expected: bool = False
     kind = "judged wrong"
@@ -195,15 +208,18 @@ class JudgeFailed(Outcome):
 
 @dataclass(frozen=True)
 class Malformed(Outcome):
-    what: str                    # the exception type met while reading the result
+    what: str  # the exception type met while reading the result
     kind = "malformed result"
 
 
 NOT_TIMED = "the call was not timed"
-CUT = ("the result does not require grad: it is cut from the graph "
-       "(.detach(), .numpy(), .item() or a new tensor?)")
-NONE_REACHED = ("none reached it (is the result cut from the graph by .detach(), .numpy(), "
-                ".item() or torch.tensor(...)?)")
+CUT = (
+    "the result does not require grad: it is cut from the graph "
+    "(.detach(), .numpy(), .item() or a new tensor?)"
+)
+NONE_REACHED = (
+    "none reached it (is the result cut from the graph by .detach(), .numpy(), .item() or torch.tensor(...)?)"
+)
 
 
 def _raised(exc_type, message):
@@ -215,7 +231,7 @@ def render(o, hidden=False, misconception=None):
     """The one line of feedback for outcome `o`; hidden: the form a hidden case may show,
     built from the outcome's kind, its built-in exception type and the misconception only."""
     text = (_hidden if hidden else _public)(o)
-    if misconception and (o.value_error or not hidden):   # hidden: only on wrong values
+    if misconception and (o.value_error or not hidden):  # hidden: only on wrong values
         text += f" — this looks like {misconception}"
     return text
 
@@ -248,8 +264,10 @@ def _public(o):
     if isinstance(o, NotRaised):
         return f"expected {o.expected}{_note(o.note)}, but it returned {o.got}"
     if isinstance(o, TooSlow):
-        return (f"far slower than the reference (more than {o.slowdown:g}× its CPU time): "
-                "is there a Python loop over the output pixels?")
+        return (
+            f"far slower than the reference (more than {o.slowdown:g}× its CPU time): "
+            "is there a Python loop over the output pixels?"
+        )
     if isinstance(o, NotTimed):
         return NOT_TIMED
     if isinstance(o, JudgeFailed):
@@ -271,8 +289,7 @@ def _hidden(o):
     if isinstance(o, NotImplementedYet):
         return "not implemented yet" if o.builtin == "NotImplementedError" else f"raised {o.builtin}"
     if isinstance(o, Raised):
-        return f"expected {o.expected}, but it raised {o.builtin}" if o.expected else \
-            f"raised {o.builtin}"
+        return f"expected {o.expected}, but it raised {o.builtin}" if o.expected else f"raised {o.builtin}"
     if isinstance(o, NotRaised):
         return f"expected {o.expected}, but it returned a value"
     if isinstance(o, (TooSlow, NotTimed)):
@@ -297,5 +314,4 @@ def states_expected(o, hidden=False):
         return isinstance(o, NotRaised) or isinstance(o, Raised) and bool(o.expected)
     if isinstance(o, JudgeFailed):
         return o.states_expected
-    return isinstance(o, (WrongValue, Mismatch, NotRaised)) or \
-        isinstance(o, Raised) and bool(o.expected)
+    return isinstance(o, (WrongValue, Mismatch, NotRaised)) or isinstance(o, Raised) and bool(o.expected)

@@ -14,6 +14,7 @@ graded with the kernel's wall switched off (`grade(..., wall=False)`, a Python-o
 to measure what Landlock + seccomp cost a submission; the children's own figure (the time
 to build and enforce the wall, `wall_ms` in each results.json) is reported beside it.
 """
+
 import json
 import os
 import pathlib
@@ -22,10 +23,10 @@ import subprocess
 import sys
 import time
 
-ROW_PREFIXES = ("grading",)      # its rows in RESULTS.md (python -m bench --only ... --keep-others)
+ROW_PREFIXES = ("grading",)  # its rows in RESULTS.md (python -m bench --only ... --keep-others)
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
-WORK = HERE / "_work" / f"grading-{os.getpid()}"     # private: two bench runs may overlap
+WORK = HERE / "_work" / f"grading-{os.getpid()}"  # private: two bench runs may overlap
 
 
 def make_submissions(n):
@@ -41,16 +42,19 @@ def make_submissions(n):
     return sorted(subs.iterdir()), notebooks
 
 
-NO_WALL = ("import sys; from autograder.grade import grade; "
-           "grade(sys.argv[3:], sys.argv[1], jobs=int(sys.argv[2]), seed=1, log=lambda *a: None, "
-           "wall=False)")
+NO_WALL = (
+    "import sys; from autograder.grade import grade; "
+    "grade(sys.argv[3:], sys.argv[1], jobs=int(sys.argv[2]), seed=1, log=lambda *a: None, "
+    "wall=False)"
+)
 
 
 def _no_report():
     """["--no-report"] where `grade` writes a report at the end of a batch: this measures the
     grading (the report is timed by its own tests)."""
-    r = subprocess.run([sys.executable, "-m", "autograder", "grade", "--help"], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
     return ["--no-report"] if "--no-report" in r.stdout else []
 
 
@@ -60,8 +64,18 @@ def time_ours(subs, jobs=2, wall=True):
     shutil.rmtree(out, ignore_errors=True)
     env = dict(os.environ, AUTOGRADER_SEED="1")
     if wall:
-        cmd = [sys.executable, "-m", "autograder", "grade", *map(str, subs), "--out", str(out),
-               "--jobs", str(jobs), "--quiet"] + _no_report()
+        cmd = [
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            *map(str, subs),
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ] + _no_report()
     else:
         cmd = [sys.executable, "-c", NO_WALL, str(out), str(jobs), *map(str, subs)]
     t0 = time.perf_counter()
@@ -78,6 +92,7 @@ def time_nbclient(notebooks, timeout=600):
     """Seconds to execute each notebook in a fresh kernel, one after the other."""
     import nbformat
     from nbclient import NotebookClient
+
     # the kernels import `solutions` and `autograder` from the course folder, as nbval does
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + old if old else "")
@@ -86,9 +101,10 @@ def time_nbclient(notebooks, timeout=600):
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
-        except Exception:  # noqa: BLE001 - still timed: nbgrader would have run it too
+            NotebookClient(
+                nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+            ).execute()
+        except Exception:
             failures += 1
     elapsed = time.perf_counter() - t0
     if old is None:
@@ -109,20 +125,31 @@ def run(quick=False):
     per_submission = peer_sample_s * len(notebooks) / len(sample)
     peer_s = per_submission * n / jobs
     ratio = ours_s / peer_s
-    note = (f"{n} submissions × {len(notebooks)} notebooks; ours end to end with --jobs {jobs} "
-            f"({ours_s / n * 1000:.0f} ms a submission; scores {min(scores)}–{max(scores)}), "
-            f"behind the kernel's wall (Landlock + seccomp, two children a submission: public "
-            f"and hidden cases); without the wall {bare_s:.1f} s ({bare_s / n * 1000:.0f} ms a "
-            f"submission, scores {min(bare_scores)}–{max(bare_scores)}): the wall costs "
-            f"{(ours_s - bare_s) / n * 1000:+.0f} ms a submission end to end, {wall_ms:.2f} ms "
-            f"to install in a child. "
-            f"nbclient measured on {len(sample)} notebook(s) in fresh kernels "
-            f"({peer_sample_s:.1f} s{', ' + str(failures) + ' failed' if failures else ''}), "
-            f"scaled to {n} submissions on {jobs} workers (perfect scaling assumed).")
+    note = (
+        f"{n} submissions × {len(notebooks)} notebooks; ours end to end with --jobs {jobs} "
+        f"({ours_s / n * 1000:.0f} ms a submission; scores {min(scores)}–{max(scores)}), "
+        f"behind the kernel's wall (Landlock + seccomp, two children a submission: public "
+        f"and hidden cases); without the wall {bare_s:.1f} s ({bare_s / n * 1000:.0f} ms a "
+        f"submission, scores {min(bare_scores)}–{max(bare_scores)}): the wall costs "
+        f"{(ours_s - bare_s) / n * 1000:+.0f} ms a submission end to end, {wall_ms:.2f} ms "
+        f"to install in a child. "
+        f"nbclient measured on {len(sample)} notebook(s) in fresh kernels "
+        f"({peer_sample_s:.1f} s{', ' + str(failures) + ' failed' if failures else ''}), "
+        f"scaled to {n} submissions on {jobs} workers (perfect scaling assumed)."
+    )
     shutil.rmtree(WORK, ignore_errors=True)
-    return [{"name": f"grading: {n} full submissions, --jobs {jobs}", "ours_s": ours_s,
-             "peer": "nbclient (nbgrader autograde)", "peer_s": peer_s, "ratio": ratio,
-             "target": "≤ 0.1 (≥ 10× faster)", "ok": ratio <= 0.1, "note": note}]
+    return [
+        {
+            "name": f"grading: {n} full submissions, --jobs {jobs}",
+            "ours_s": ours_s,
+            "peer": "nbclient (nbgrader autograde)",
+            "peer_s": peer_s,
+            "ratio": ratio,
+            "target": "≤ 0.1 (≥ 10× faster)",
+            "ok": ratio <= 0.1,
+            "note": note,
+        }
+    ]
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Each comparison checks that both sides give the same result before it times them
 side by side (best of several repeats) with the same number of threads, and pauses between a
 numpy call and a torch call (numpy's BLAS threads keep spinning for a moment after a call).
 """
+
 import contextlib
 import time
 
@@ -28,10 +29,19 @@ import torch
 import torch.nn.functional as F
 from threadpoolctl import threadpool_limits
 
-from solutions import (conv2d_im2col, conv2d_im2col_fast, conv_matrix_2d, conv_matrix_2d_fast, im2col,
-                       quantize_image, quantize_image_fast, vq, vq_fast)
+from solutions import (
+    conv2d_im2col,
+    conv2d_im2col_fast,
+    conv_matrix_2d,
+    conv_matrix_2d_fast,
+    im2col,
+    quantize_image,
+    quantize_image_fast,
+    vq,
+    vq_fast,
+)
 
-ROW_PREFIXES = ("conv2d", "vq", "quantize", "conv_matrix")   # its rows in RESULTS.md
+ROW_PREFIXES = ("conv2d", "vq", "quantize", "conv_matrix")  # its rows in RESULTS.md
 PAUSE_S = 0.3
 
 
@@ -53,7 +63,7 @@ def race(ours, peer, repeats, pause=PAUSE_S, *others):
     fns = (ours, peer) + others
     times = [[] for _ in fns]
     for r in range(repeats):
-        for i in (range(len(fns)) if r % 2 == 0 else reversed(range(len(fns)))):
+        for i in range(len(fns)) if r % 2 == 0 else reversed(range(len(fns))):
             times[i].append(best_of(fns[i], 1, pause))
     return tuple(min(t) for t in times)
 
@@ -66,9 +76,16 @@ def info(name, ours_s, peer, peer_s, note=""):
 
 
 def row(name, ours_s, peer, peer_s, target, ok, note=""):
-    return {"name": name, "ours_s": ours_s, "peer": peer, "peer_s": peer_s,
-            "ratio": ours_s / peer_s if ours_s is not None and peer_s else None,
-            "target": target, "ok": bool(ok), "note": note}
+    return {
+        "name": name,
+        "ours_s": ours_s,
+        "peer": peer,
+        "peer_s": peer_s,
+        "ratio": ours_s / peer_s if ours_s is not None and peer_s else None,
+        "target": target,
+        "ok": bool(ok),
+        "note": note,
+    }
 
 
 @contextlib.contextmanager
@@ -85,6 +102,7 @@ def threads(n):
 
 # --- 1. conv2d_im2col vs torch.nn.functional.conv2d -----------------------------------------------
 
+
 def bench_conv2d(quick, n_threads):
     N, C, H, W, O = (2, 16, 28, 28, 16) if quick else (8, 64, 56, 56, 64)
     rng = np.random.default_rng(0)
@@ -99,33 +117,54 @@ def bench_conv2d(quick, n_threads):
         theirs = F.conv2d(xt, wt, bt, padding=1).numpy()
         scale = float(np.abs(theirs).max())
         err, ref_err = float(np.abs(fast - theirs).max()), float(np.abs(ref - theirs).max())
-        same = (fast.shape == theirs.shape and fast.dtype == np.float32 and err <= 1e-5 * scale + 1e-5
-                and ref_err <= 1e-5 * scale + 1e-5)
-        fast_s, peer_s, ref_s = race(lambda: conv2d_im2col_fast(x, w, b, padding=1),
-                                     lambda: F.conv2d(xt, wt, bt, padding=1), 3 if quick else 15, PAUSE_S,
-                                     lambda: conv2d_im2col(x, w, b, padding=1))
+        same = (
+            fast.shape == theirs.shape
+            and fast.dtype == np.float32
+            and err <= 1e-5 * scale + 1e-5
+            and ref_err <= 1e-5 * scale + 1e-5
+        )
+        fast_s, peer_s, ref_s = race(
+            lambda: conv2d_im2col_fast(x, w, b, padding=1),
+            lambda: F.conv2d(xt, wt, bt, padding=1),
+            3 if quick else 15,
+            PAUSE_S,
+            lambda: conv2d_im2col(x, w, b, padding=1),
+        )
         # where the reference's time goes: the unrolling alone (the rest is the matrix product)
         im2col_s = best_of(lambda: im2col(x.reshape(N * C, H, W), 3, 1, 1), 2 if quick else 5)
     label = "default threads" if n_threads > 1 else "1 thread each"
     target = 1.5 if n_threads == 1 else 2
     shape = f"N={N}, C={C}, {H}×{W}, O={O}, 3×3, padding 1, float32"
     return [
-        row(f"conv2d_im2col_fast ({label}: {n_threads})", fast_s, "torch conv2d", peer_s, f"≤ {target}",
+        row(
+            f"conv2d_im2col_fast ({label}: {n_threads})",
+            fast_s,
+            "torch conv2d",
+            peer_s,
+            f"≤ {target}",
             same and fast_s / peer_s <= target,
             f"{shape}; max |ours − torch| = {err:.1e} (|y| ≤ {scale:.0f}){'' if same else ': RESULTS DIFFER'}; "
-            f"im2col in cache-sized blocks, one GEMM per block into the output."),
-        info(f"conv2d_im2col reference ({label}: {n_threads})", ref_s, "torch conv2d", peer_s,
-             f"{shape}; the same race; max |ours − torch| = {ref_err:.1e}; im2col alone {im2col_s:.4f} s, "
-             f"then one product (N, O, L) = W @ cols."),
+            f"im2col in cache-sized blocks, one GEMM per block into the output.",
+        ),
+        info(
+            f"conv2d_im2col reference ({label}: {n_threads})",
+            ref_s,
+            "torch conv2d",
+            peer_s,
+            f"{shape}; the same race; max |ours − torch| = {ref_err:.1e}; im2col alone {im2col_s:.4f} s, "
+            f"then one product (N, O, L) = W @ cols.",
+        ),
     ]
 
 
 # --- 2. vq vs scipy.cluster.vq.vq -----------------------------------------------------------------
 
+
 def bench_vq(quick, d):
     import skimage.data
+
     rng = np.random.default_rng(1)
-    if d == 3:   # the pixels of a photo (integer-valued, many ties) and 256 of its colours
+    if d == 3:  # the pixels of a photo (integer-valued, many ties) and 256 of its colours
         n, k = (65_536, 64) if quick else (262_144, 256)
         obs = skimage.data.astronaut().reshape(-1, 3)[:n].astype(np.float64)
         code_book = obs[rng.choice(len(obs), size=k, replace=False)] + rng.integers(-2, 3, size=(k, 3))
@@ -137,20 +176,37 @@ def bench_vq(quick, d):
     mismatches = int((codes != ref_codes).sum()) + int((vq(obs, code_book)[0] != ref_codes).sum())
     true = np.sqrt(((obs - code_book[codes]) ** 2).sum(axis=1))
     dist_err = float(np.abs(dists - true).max())
-    fast_s, peer_s, ref_s = race(lambda: vq_fast(obs, code_book), lambda: scipy.cluster.vq.vq(obs, code_book),
-                                 2 if quick else 7, PAUSE_S, lambda: vq(obs, code_book))
+    fast_s, peer_s, ref_s = race(
+        lambda: vq_fast(obs, code_book),
+        lambda: scipy.cluster.vq.vq(obs, code_book),
+        2 if quick else 7,
+        PAUSE_S,
+        lambda: vq(obs, code_book),
+    )
     name = f"vq d={d} ({n:,} points, {k} codes)"
     return [
-        row(f"{name.replace('vq', 'vq_fast', 1)}", fast_s, "scipy vq", peer_s, "≤ 1",
+        row(
+            f"{name.replace('vq', 'vq_fast', 1)}",
+            fast_s,
+            "scipy vq",
+            peer_s,
+            "≤ 1",
             mismatches == 0 and dist_err <= 1e-6 and fast_s / peer_s <= 1,
             f"float64; codes identical (vq_fast, vq, scipy): {'yes' if mismatches == 0 else f'NO, {mismatches} differ'}; "
-            f"max |dist − true| = {dist_err:.1e}; blocks of {512 if d < 16 else 4096} points."),
-        info(f"{name.replace('vq', 'vq reference', 1)}", ref_s, "scipy vq", peer_s,
-             f"the same race; one (n, k) table ({n * k * 8 / 2**20:.0f} MiB)."),
+            f"max |dist − true| = {dist_err:.1e}; blocks of {512 if d < 16 else 4096} points.",
+        ),
+        info(
+            f"{name.replace('vq', 'vq reference', 1)}",
+            ref_s,
+            "scipy vq",
+            peer_s,
+            f"the same race; one (n, k) table ({n * k * 8 / 2**20:.0f} MiB).",
+        ),
     ]
 
 
 # --- 3. quantize_image vs the seed's scipy kmeans + vq, and vs scikit-learn -----------------------
+
 
 def seed_k_vq(data, k, iters):
     """Seed 004's k_vq: scipy kmeans(data, k, iter) + vq on float32 pixels (printing left out)."""
@@ -166,7 +222,8 @@ def mse(a, b):
 def bench_quantize(quick):
     import skimage.data
     from sklearn.cluster import KMeans
-    img = skimage.data.astronaut()                                        # (512, 512, 3) uint8
+
+    img = skimage.data.astronaut()  # (512, 512, 3) uint8
     k = 200
     if quick:
         img, k = np.ascontiguousarray(img[::4, ::4]), 50
@@ -190,7 +247,7 @@ def bench_quantize(quick):
 
     sk_mse = mse(sklearn_quantize(0), img)
     ours_s, sk_s = race(lambda: quantize_image_fast(img, k, seed=0), lambda: sklearn_quantize(0), repeats)
-    ref_s = best_of(lambda: quantize_image(img, k, seed=0), 1)                 # the reference, once
+    ref_s = best_of(lambda: quantize_image(img, k, seed=0), 1)  # the reference, once
     # one k-means run depends on its start: the MSEs averaged over three seeds each
     seeds = range(1) if quick else range(3)
     ours_mean = np.mean([mse(quantize_image_fast(img, k, seed=s), img) for s in seeds])
@@ -206,23 +263,41 @@ def bench_quantize(quick):
     seed_mse = mse(np.uint8(centroids[code_index].reshape(shape)), img)
 
     return [
-        row(f"quantize_image_fast k={k} vs seed", ours_s, "scipy kmeans(iter=1) + vq", seed_s,
-            "≤ 0.05 (≥ 20× faster)", identical and ours_s / seed_s <= 0.05,
+        row(
+            f"quantize_image_fast k={k} vs seed",
+            ours_s,
+            "scipy kmeans(iter=1) + vq",
+            seed_s,
+            "≤ 0.05 (≥ 20× faster)",
+            identical and ours_s / seed_s <= 0.05,
             f"{shape[0]}×{shape[1]} astronaut; the seed's code, one run, float32; MSE ours {ours_mse:.2f}, "
             f"seed {seed_mse:.2f} ({len(centroids)} colours kept by scipy, truncated by np.uint8); "
-            f"{seed_s / ours_s:.1f}× faster; output identical to quantize_image's: {'yes' if identical else 'NO'}."),
-        row(f"quantize_image_fast k={k} vs scikit-learn", ours_s, "KMeans(n_init=1, max_iter=20)", sk_s,
-            "≤ 1, MSE ≤ 1.02× sklearn's", ours_s / sk_s <= 1 and mse_ok,
+            f"{seed_s / ours_s:.1f}× faster; output identical to quantize_image's: {'yes' if identical else 'NO'}.",
+        ),
+        row(
+            f"quantize_image_fast k={k} vs scikit-learn",
+            ours_s,
+            "KMeans(n_init=1, max_iter=20)",
+            sk_s,
+            "≤ 1, MSE ≤ 1.02× sklearn's",
+            ours_s / sk_s <= 1 and mse_ok,
             f"MSE seed 0: ours {ours_mse:.2f}, sklearn {sk_mse:.2f} ({ours_mse / sk_mse:.3f}×); "
             f"mean over {len(seeds)} seeds: ours {ours_mean:.2f}, sklearn {sk_mean:.2f} "
-            f"({ours_mean / sk_mean:.3f}×); palettes rounded to uint8; ours has {n_colours} colours."),
-        info(f"quantize_image reference k={k} vs seed", ref_s, "scipy kmeans(iter=1) + vq", seed_s,
-             f"one call (not raced): np.unique over rows, and each Lloyd step's vq one (n, k) table of the "
-             f"{shape[0]}×{shape[1]} image's distinct colours; {seed_s / ref_s:.1f}× faster than the seed."),
+            f"({ours_mean / sk_mean:.3f}×); palettes rounded to uint8; ours has {n_colours} colours.",
+        ),
+        info(
+            f"quantize_image reference k={k} vs seed",
+            ref_s,
+            "scipy kmeans(iter=1) + vq",
+            seed_s,
+            f"one call (not raced): np.unique over rows, and each Lloyd step's vq one (n, k) table of the "
+            f"{shape[0]}×{shape[1]} image's distinct colours; {seed_s / ref_s:.1f}× faster than the seed.",
+        ),
     ]
 
 
 # --- 4. conv_matrix_2d vs the seed's lil_matrix loop ----------------------------------------------
+
 
 def seed_unroll_kernel(kernel, n):
     """Seed 002's unroll_kernel (answer by geoffn91), sparse branch, ADAPTED to be correct: the seed
@@ -230,13 +305,14 @@ def seed_unroll_kernel(kernel, n):
     and `//`. Like the seed, it takes an already flipped kernel: it is the matrix of the "valid"
     cross-correlation with `kernel`, i.e. of the valid convolution with kernel[::-1, ::-1]."""
     from scipy.sparse import lil_matrix
+
     m = kernel.shape[0]
-    unrolled_K = lil_matrix(((n - m + 1) ** 2, n ** 2))
+    unrolled_K = lil_matrix(((n - m + 1) ** 2, n**2))
     skipped = 0
-    for i in range(n ** 2):
+    for i in range(n**2):
         if (i % n) <= n - m and (i // n) % n <= n - m:
             for j in range(m):
-                for l in range(m):  # noqa: E741 (the seed's name)
+                for l in range(m):
                     unrolled_K[i - skipped, i + j * n + l] = kernel[j, l]
         else:
             skipped += 1
@@ -246,7 +322,7 @@ def seed_unroll_kernel(kernel, n):
 def bench_conv_matrix(quick):
     n, m = (32, 5) if quick else (64, 5)
     kernel = np.random.default_rng(2).standard_normal((m, m))
-    flipped = np.ascontiguousarray(kernel[::-1, ::-1])     # ours convolves: give it the flipped kernel
+    flipped = np.ascontiguousarray(kernel[::-1, ::-1])  # ours convolves: give it the flipped kernel
     ours = scipy.sparse.csr_matrix(conv_matrix_2d_fast(flipped, (n, n), "valid"))
     ref = scipy.sparse.csr_matrix(conv_matrix_2d(flipped, (n, n), "valid"))
     seed = seed_unroll_kernel(kernel, n).tocsr()
@@ -255,19 +331,34 @@ def bench_conv_matrix(quick):
     # and both are the valid cross-correlation with the kernel
     direct = np.einsum("ijuv,uv->ij", np.lib.stride_tricks.sliding_window_view(x, (m, m)), kernel)
     same = same and np.allclose(ours @ x.ravel(), direct.ravel(), rtol=1e-12, atol=1e-12)
-    ours_s, seed_s, ref_s = race(lambda: conv_matrix_2d_fast(flipped, (n, n), "valid"),
-                                 lambda: seed_unroll_kernel(kernel, n), 1 if quick else 9, 0.05,
-                                 lambda: conv_matrix_2d(flipped, (n, n), "valid"))
+    ours_s, seed_s, ref_s = race(
+        lambda: conv_matrix_2d_fast(flipped, (n, n), "valid"),
+        lambda: seed_unroll_kernel(kernel, n),
+        1 if quick else 9,
+        0.05,
+        lambda: conv_matrix_2d(flipped, (n, n), "valid"),
+    )
     ratio = ours_s / seed_s
     return [
-        row(f"conv_matrix_2d_fast {n}×{n}, {m}×{m}", ours_s, "seed lil_matrix loop (fixed)", seed_s,
-            "≤ 0.01 (≥ 100× faster)", same and ratio <= 0.01,
+        row(
+            f"conv_matrix_2d_fast {n}×{n}, {m}×{m}",
+            ours_s,
+            "seed lil_matrix loop (fixed)",
+            seed_s,
+            "≤ 0.01 (≥ 100× faster)",
+            same and ratio <= 0.01,
             f"valid mode, same {ours.shape[0]}×{ours.shape[1]} matrix "
             f"({'identical' if same else 'MATRICES DIFFER'}); the seed's loop corrected to "
-            f"(n − m + 1)² rows; ours returns CSR (built directly), the seed lil. {1 / ratio:.0f}× faster."),
-        info(f"conv_matrix_2d reference {n}×{n}, {m}×{m}", ref_s, "seed lil_matrix loop (fixed)", seed_s,
-             f"the same race; filled tap by tap as COO triplets, converted to CSR; {seed_s / ref_s:.0f}× faster "
-             f"than the seed, {ref_s / ours_s:.0f}× slower than conv_matrix_2d_fast."),
+            f"(n − m + 1)² rows; ours returns CSR (built directly), the seed lil. {1 / ratio:.0f}× faster.",
+        ),
+        info(
+            f"conv_matrix_2d reference {n}×{n}, {m}×{m}",
+            ref_s,
+            "seed lil_matrix loop (fixed)",
+            seed_s,
+            f"the same race; filled tap by tap as COO triplets, converted to CSR; {seed_s / ref_s:.0f}× faster "
+            f"than the seed, {ref_s / ours_s:.0f}× slower than conv_matrix_2d_fast.",
+        ),
     ]
 
 

@@ -9,14 +9,21 @@ Each reference reads like its formula. Where a benchmark needs speed, the same m
 path beside it, named after it with `_fast` and importable from here too (FAST; tested equal to
 its reference, not part of the graded catalogue): from solutions import conv2d_im2col_fast
 """
-from .inner_products import inner, cosine_similarity, angle_between, direction
+
+from .convolution_as_matmul import (
+    conv2d_im2col,
+    conv2d_im2col_fast,
+    conv_matrix_2d,
+    conv_matrix_2d_fast,
+    im2col,
+    toeplitz_1d,
+    unroll_matrix,
+)
+from .correlation_vs_convolution import conv_output_size, convolve2d, correlate2d
 from .gram_matrices import gram, gram_matrix, gramian_angular_field
-from .convolution_as_matmul import toeplitz_1d, conv_matrix_2d, im2col, conv2d_im2col, unroll_matrix
-from .convolution_as_matmul import conv_matrix_2d_fast, conv2d_im2col_fast
-from .correlation_vs_convolution import correlate2d, convolve2d, conv_output_size
-from .vector_quantisation import vq, kmeans, quantize_image, VectorQuantizer
-from .vector_quantisation import vq_fast, quantize_image_fast
-from .style_transfer import content_loss, style_layer_loss, style_loss, total_variation, gatys_loop
+from .inner_products import angle_between, cosine_similarity, direction, inner
+from .style_transfer import content_loss, gatys_loop, style_layer_loss, style_loss, total_variation
+from .vector_quantisation import VectorQuantizer, kmeans, quantize_image, quantize_image_fast, vq, vq_fast
 
 CATALOGUE = {
     1: ["inner", "cosine_similarity", "angle_between", "direction"],

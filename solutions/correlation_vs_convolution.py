@@ -2,6 +2,7 @@
 
 Notation: an image a (H, W) and a kernel k (kh, kw); ⋆ is cross-correlation, * convolution.
 """
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -34,9 +35,9 @@ def correlate2d(a, k, mode="valid"):
     (H, W), (kh, kw) = a.shape, k.shape
     if mode != "valid":
         a = np.pad(a, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
-    out = np.einsum("ijuv,uv->ij", sliding_window_view(a, (kh, kw)), k)   # (out_h, out_w)
+    out = np.einsum("ijuv,uv->ij", sliding_window_view(a, (kh, kw)), k)  # (out_h, out_w)
     if mode == "same":
-        out = out[kh // 2:kh // 2 + H, kw // 2:kw // 2 + W]
+        out = out[kh // 2 : kh // 2 + H, kw // 2 : kw // 2 + W]
     return out
 
 
@@ -50,17 +51,25 @@ def convolve2d(a, k, mode="valid"):
     (H, W), (kh, kw) = a.shape, k.shape
     out = correlate2d(a, k[::-1, ::-1], "full" if mode == "same" else mode)
     if mode == "same":
-        out = out[(kh - 1) // 2:(kh - 1) // 2 + H, (kw - 1) // 2:(kw - 1) // 2 + W]
+        out = out[(kh - 1) // 2 : (kh - 1) // 2 + H, (kw - 1) // 2 : (kw - 1) // 2 + W]
     return out
 
 
 def conv_output_size(n, k, padding=0, stride=1, dilation=1):
     """Output length ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 of a convolution (Dumoulin & Visin 2016)."""
-    for name, v, low in (("n", n, 1), ("k", k, 1), ("padding", padding, 0), ("stride", stride, 1), ("dilation", dilation, 1)):
+    for name, v, low in (
+        ("n", n, 1),
+        ("k", k, 1),
+        ("padding", padding, 0),
+        ("stride", stride, 1),
+        ("dilation", dilation, 1),
+    ):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < low:
             raise ValueError(f"conv_output_size: {name} must be an int ≥ {low}, got {v!r}")
     size = (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
     if size < 1:
-        raise ValueError(f"conv_output_size: a kernel of {k} (dilation {dilation}) does not fit in "
-                         f"{n} + 2·{padding} padded inputs: the output would be {size}")
+        raise ValueError(
+            f"conv_output_size: a kernel of {k} (dilation {dilation}) does not fit in "
+            f"{n} + 2·{padding} padded inputs: the output would be {size}"
+        )
     return int(size)

@@ -3,6 +3,7 @@
 Notation: k vectors v₁…v_k of R^n are the rows of V (k, n); a feature map has C channels
 of H×W positions, flattened to F (C, M) with M = H·W.
 """
+
 import numpy as np
 import torch
 
@@ -25,11 +26,13 @@ def gram_matrix(features, normalize=True):
     if not isinstance(features, (np.ndarray, torch.Tensor)):
         features = np.asarray(features)
     if features.ndim not in (3, 4):
-        raise ValueError(f"gram_matrix: features must be (C, H, W) or (B, C, H, W); got shape {tuple(features.shape)}")
+        raise ValueError(
+            f"gram_matrix: features must be (C, H, W) or (B, C, H, W); got shape {tuple(features.shape)}"
+        )
     *batch, C, H, W = features.shape
-    F = features.reshape(*batch, C, H * W)       # (B?, C, M)
+    F = features.reshape(*batch, C, H * W)  # (B?, C, M)
     Ft = F.transpose(-1, -2) if isinstance(F, torch.Tensor) else np.swapaxes(F, -1, -2)
-    G = F @ Ft                                   # (B?, C, C)
+    G = F @ Ft  # (B?, C, C)
     return G / (H * W) if normalize else G
 
 

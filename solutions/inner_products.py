@@ -2,6 +2,7 @@
 
 Notation: a, b are vectors of R^n; a·b = Σᵢ aᵢbᵢ; ‖a‖ = √(a·a).
 """
+
 import numpy as np
 
 

@@ -22,6 +22,7 @@ network and on the image size: the content loss is a sum over the M positions an
 M, E_l does not (G grows like M and is divided by M^2), so a twice larger image (4x M) needs
 about 4x beta for the same look (chapter 6 of the book shows the trade-off).
 """
+
 from typing import NamedTuple
 
 import numpy as np
@@ -35,8 +36,8 @@ STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 
 class TransferResult(NamedTuple):
     image: np.ndarray  # (H, W, 3) float32 in [0, 1]
-    history: dict      # {"total", "content", "style", "tv"}: one value per evaluation
-    network: str       # the feature network's kind, e.g. "vgg19" (see solutions.vgg.NETWORKS)
+    history: dict  # {"total", "content", "style", "tv"}: one value per evaluation
+    network: str  # the feature network's kind, e.g. "vgg19" (see solutions.vgg.NETWORKS)
 
 
 def _as_tensor(image, name):
@@ -47,8 +48,7 @@ def _as_tensor(image, name):
         if x.ndim == 3:
             x = x[None]
         if x.ndim != 4 or x.shape[:2] != (1, 3):
-            raise ValueError(f"{name}: a tensor must be (3, H, W) or (1, 3, H, W), "
-                             f"got {tuple(image.shape)}")
+            raise ValueError(f"{name}: a tensor must be (3, H, W) or (1, 3, H, W), got {tuple(image.shape)}")
     else:
         a = np.asarray(image)
         if a.ndim != 3 or a.shape[2] != 3:
@@ -59,8 +59,9 @@ def _as_tensor(image, name):
             raise TypeError(f"{name}: expected uint8 or float values, got {a.dtype}")
         x = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).permute(2, 0, 1)[None].contiguous()
     if x.min() < 0 or x.max() > 1:
-        raise ValueError(f"{name}: float values must lie in [0, 1], "
-                         f"got [{float(x.min()):.3g}, {float(x.max()):.3g}]")
+        raise ValueError(
+            f"{name}: float values must lie in [0, 1], got [{float(x.min()):.3g}, {float(x.max()):.3g}]"
+        )
     return x
 
 
@@ -73,11 +74,11 @@ def _loop_function(loop):
             raise ImportError(
                 "style_transfer: the reference loop is not installed (the student edition has no "
                 "solutions.style_transfer). Pass your own: style_transfer(..., loop=gatys_loop), your "
-                "exercise 24 of chapter 6") from err
+                "exercise 24 of chapter 6"
+            ) from err
         return gatys_loop
     if not callable(loop):
-        raise TypeError(f"loop must be a function like gatys_loop (exercise 24), "
-                        f"got {type(loop).__name__}")
+        raise TypeError(f"loop must be a function like gatys_loop (exercise 24), got {type(loop).__name__}")
     return loop
 
 
@@ -90,13 +91,30 @@ def _resize(x, size):
     size = tuple(int(s) for s in size)
     if size == (h, w):
         return x
-    return torch.nn.functional.interpolate(x, size=size, mode="bilinear", antialias=True,
-                                           align_corners=False).clamp(0, 1)
+    return torch.nn.functional.interpolate(
+        x, size=size, mode="bilinear", antialias=True, align_corners=False
+    ).clamp(0, 1)
 
 
-def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS,
-                   alpha=1.0, beta=1e3, tv_weight=0.0, steps=150, init="content", size=None,
-                   device=None, progress=True, seed=0, extractor=None, weights="auto", loop=None):
+def style_transfer(
+    content,
+    style,
+    *,
+    content_layers=CONTENT_LAYERS,
+    style_layers=STYLE_LAYERS,
+    alpha=1.0,
+    beta=1e3,
+    tv_weight=0.0,
+    steps=150,
+    init="content",
+    size=None,
+    device=None,
+    progress=True,
+    seed=0,
+    extractor=None,
+    weights="auto",
+    loop=None,
+):
     """Render `content` in the style of `style` (Gatys et al. 2016).
 
     content, style: RGB images, (H, W, 3) uint8 or float in [0, 1], or tensors (3, H, W).
@@ -144,12 +162,16 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
     if missing:
         raise ValueError(f"the extractor does not compute layers {sorted(missing)}")
     extractor = extractor.to(device)
-    x0 = p if init == "content" else \
-        torch.rand(p.shape, generator=torch.Generator().manual_seed(seed)).to(device)
+    x0 = (
+        p
+        if init == "content"
+        else torch.rand(p.shape, generator=torch.Generator().manual_seed(seed)).to(device)
+    )
 
     bar = None
     if progress:
-        from tqdm import tqdm          # text: works in a terminal and in a notebook alike
+        from tqdm import tqdm  # text: works in a terminal and in a notebook alike
+
         bar = tqdm(total=steps, desc="style transfer", unit="eval", mininterval=1.0)
 
     def callback(total):
@@ -158,9 +180,19 @@ def style_transfer(content, style, *, content_layers=CONTENT_LAYERS, style_layer
             bar.set_postfix(loss=f"{total:.3g}")
 
     try:
-        x, history = loop(extractor, p, a, content_layers=content_layers,
-                          style_layers=style_layers, alpha=alpha, beta=beta, tv_weight=tv_weight,
-                          steps=steps, x0=x0, callback=callback)
+        x, history = loop(
+            extractor,
+            p,
+            a,
+            content_layers=content_layers,
+            style_layers=style_layers,
+            alpha=alpha,
+            beta=beta,
+            tv_weight=tv_weight,
+            steps=steps,
+            x0=x0,
+            callback=callback,
+        )
     finally:
         if bar is not None:
             bar.close()

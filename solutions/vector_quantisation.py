@@ -3,8 +3,8 @@
 Notation: n observations x of R^d are the rows of X (n, d); a codebook Y (k, d) holds the
 codes y₁…y_k; q(x) = argminᵢ ‖x − yᵢ‖ is the quantiser.
 """
+
 import numpy as np
-import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -12,7 +12,7 @@ from torch import nn
 def _as_points(obs, name):
     X = np.asarray(obs, dtype=np.float64)
     if X.ndim == 1:
-        X = X[:, None]                                  # n scalars are n points of R¹
+        X = X[:, None]  # n scalars are n points of R¹
     if X.ndim != 2:
         raise ValueError(f"{name}: obs must be (n, d), one observation per row; got shape {np.shape(obs)}")
     return X
@@ -33,9 +33,9 @@ def vq(obs, code_book):
         raise ValueError(f"vq: obs has d = {X.shape[1]} but code_book has d = {Y.shape[1]}")
     if len(Y) == 0:
         raise ValueError("vq: code_book is empty")
-    c = Y[0]                                           # a code as the origin: near the data
+    c = Y[0]  # a code as the origin: near the data
     Xc, Yc = X - c, Y - c
-    D = Xc @ (-2.0 * Yc.T) + np.einsum("ij,ij->i", Yc, Yc)       # (n, k): ‖x − y‖² − ‖x − c‖²
+    D = Xc @ (-2.0 * Yc.T) + np.einsum("ij,ij->i", Yc, Yc)  # (n, k): ‖x − y‖² − ‖x − c‖²
     codes = D.argmin(axis=1)
     dists = np.sqrt(((X - Y[codes]) ** 2).sum(axis=1))
     return codes, dists
@@ -54,14 +54,14 @@ def vq_fast(obs, code_book):
     if len(Y) == 0:
         raise ValueError("vq_fast: code_book is empty")
     codes = np.empty(len(X), dtype=np.intp)
-    c = Y[0]                                           # a code as the origin: near the data
+    c = Y[0]  # a code as the origin: near the data
     Yc = Y - c
     y2, minus_2_Yt = np.einsum("ij,ij->i", Yc, Yc), -2.0 * Yc.T
     step = 512 if X.shape[1] < 16 else 4096  # small d: memory-bound, keep a block in L2; large d: feed BLAS
     for s in range(0, len(X), step):
-        D = (X[s:s + step] - c) @ minus_2_Yt             # (block, k)
+        D = (X[s : s + step] - c) @ minus_2_Yt  # (block, k)
         D += y2
-        codes[s:s + step] = D.argmin(axis=1)
+        codes[s : s + step] = D.argmin(axis=1)
     dists = np.sqrt(((X - Y[codes]) ** 2).sum(axis=1))
     return codes, dists
 
@@ -91,13 +91,14 @@ def _lloyd(X, w, k, iters, rng):
     Y = _kmeans_pp(X, w, k, rng)
     for _ in range(iters):
         codes, dists = vq(X, Y)
-        mass = np.bincount(codes, weights=w, minlength=k)                       # (k,)
-        sums = np.stack([np.bincount(codes, weights=w * X[:, c], minlength=k)
-                         for c in range(X.shape[1])], axis=1)                    # (k, d)
+        mass = np.bincount(codes, weights=w, minlength=k)  # (k,)
+        sums = np.stack(
+            [np.bincount(codes, weights=w * X[:, c], minlength=k) for c in range(X.shape[1])], axis=1
+        )  # (k, d)
         empty = mass == 0
         Y[~empty] = sums[~empty] / mass[~empty, None]
-        if empty.any():                                  # re-seed empty codes at the worst-served points
-            Y[empty] = X[np.argsort(dists)[::-1][:empty.sum()]]
+        if empty.any():  # re-seed empty codes at the worst-served points
+            Y[empty] = X[np.argsort(dists)[::-1][: empty.sum()]]
     return Y
 
 
@@ -119,12 +120,14 @@ def quantize_image(image, k, seed=0):
     (the same objective, often far fewer points)."""
     img = np.asarray(image)
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
-        raise ValueError(f"quantize_image: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}")
+        raise ValueError(
+            f"quantize_image: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}"
+        )
     colours, inverse, counts = np.unique(img.reshape(-1, 3), axis=0, return_inverse=True, return_counts=True)
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"quantize_image: k must be a positive int, got {k!r}")
     if k >= len(colours):
-        return img.copy()                                # already at most k colours
+        return img.copy()  # already at most k colours
     Y = _lloyd(colours.astype(np.float64), counts.astype(np.float64), k, 20, np.random.default_rng(seed))
     palette = np.clip(np.rint(Y), 0, 255).astype(np.uint8)
     codes, _ = vq(colours, palette)
@@ -142,24 +145,24 @@ def _nearest_two(X, Y):
     c = Y[0]
     Yc = Y - c
     y2 = np.einsum("ij,ij->i", Yc, Yc)
-    A = np.vstack([-2.0 * Yc.T, y2])                                          # (d + 1, k)
+    A = np.vstack([-2.0 * Yc.T, y2])  # (d + 1, k)
     Xc = X - c
     Xa = np.hstack([Xc, np.ones((len(X), 1))])
     x2 = np.einsum("ij,ij->i", Xc, Xc)
-    tol = 1e-9 * X.shape[1] * (np.sqrt(x2.max()) + np.sqrt(y2.max())) ** 2    # ≫ the rounding of D
+    tol = 1e-9 * X.shape[1] * (np.sqrt(x2.max()) + np.sqrt(y2.max())) ** 2  # ≫ the rounding of D
     codes, second = np.empty(len(X), dtype=np.intp), np.full(len(X), np.inf)
     rows = np.arange(256)
     for s in range(0, len(X), 256):
-        D = Xa[s:s + 256] @ A                            # (block, k)
-        r = rows[:len(D)]
+        D = Xa[s : s + 256] @ A  # (block, k)
+        r = rows[: len(D)]
         best = D.argmin(axis=1)
-        codes[s:s + 256] = best
+        codes[s : s + 256] = best
         if len(Y) > 1:
             nearest = D[r, best]
             D[r, best] = np.inf
-            second[s:s + 256] = D[r, D.argmin(axis=1)]
-            tie = np.flatnonzero(second[s:s + 256] - nearest <= 2 * tol)
-            if len(tie):                                 # about as near: vq's own formula
+            second[s : s + 256] = D[r, D.argmin(axis=1)]
+            tie = np.flatnonzero(second[s : s + 256] - nearest <= 2 * tol)
+            if len(tie):  # about as near: vq's own formula
                 codes[s + tie] = (Xc[s + tie] @ (-2.0 * Yc.T) + y2).argmin(axis=1)
     return codes, np.sqrt(np.maximum(second + x2 - tol, 0.0))
 
@@ -177,29 +180,29 @@ def _lloyd_fast(X, w, k, iters, rng):
     20 steps search 46% of the points (63% with l alone), the later ones about 30%.
     """
     Y = _kmeans_pp(X, w, k, rng)
-    codes, lower = np.zeros(len(X), dtype=np.intp), np.zeros(len(X))        # l = 0: search every point first
+    codes, lower = np.zeros(len(X), dtype=np.intp), np.zeros(len(X))  # l = 0: search every point first
     x_max = np.abs(X).max()
-    wX = [w * X[:, c] for c in range(X.shape[1])]                             # as _lloyd weighs them
+    wX = [w * X[:, c] for c in range(X.shape[1])]  # as _lloyd weighs them
     for _ in range(iters):
         diff = X - Y[codes]
-        u2 = np.einsum("ij,ij->i", diff, diff)                                # ‖x − y_a‖², from x − y
-        margin = 4e-9 * X.shape[1] * (x_max + np.abs(Y).max()) ** 2           # ≫ the rounding of any term of D
+        u2 = np.einsum("ij,ij->i", diff, diff)  # ‖x − y_a‖², from x − y
+        margin = 4e-9 * X.shape[1] * (x_max + np.abs(Y).max()) ** 2  # ≫ the rounding of any term of D
         YY = Y[:, None, :] - Y[None, :, :]
-        s2 = np.einsum("ijk,ijk->ij", YY, YY)                                 # ‖y_a − y_j‖², (k, k)
+        s2 = np.einsum("ijk,ijk->ij", YY, YY)  # ‖y_a − y_j‖², (k, k)
         np.fill_diagonal(s2, np.inf)
-        bound2 = np.maximum(lower * lower, s2.min(axis=1)[codes] / 4)         # max(l, s_a)²
+        bound2 = np.maximum(lower * lower, s2.min(axis=1)[codes] / 4)  # max(l, s_a)²
         unsure = np.flatnonzero(u2 >= bound2 - margin)
         if len(unsure):
             codes[unsure], lower[unsure] = _nearest_two(X[unsure], Y)
-        mass = np.bincount(codes, weights=w, minlength=k)                       # (k,)
-        sums = np.stack([np.bincount(codes, weights=wc, minlength=k) for wc in wX], axis=1)   # (k, d)
+        mass = np.bincount(codes, weights=w, minlength=k)  # (k,)
+        sums = np.stack([np.bincount(codes, weights=wc, minlength=k) for wc in wX], axis=1)  # (k, d)
         empty = mass == 0
         Y_new = Y.copy()
         Y_new[~empty] = sums[~empty] / mass[~empty, None]
-        if empty.any():                                  # re-seed empty codes at the worst-served points
-            dists = np.sqrt(((X - Y[codes]) ** 2).sum(axis=1))                 # as vq computes them
-            Y_new[empty] = X[np.argsort(dists)[::-1][:empty.sum()]]
-        delta = np.sqrt(((Y_new - Y) ** 2).sum(axis=1)) * (1 + 1e-12)        # how far each code moved
+        if empty.any():  # re-seed empty codes at the worst-served points
+            dists = np.sqrt(((X - Y[codes]) ** 2).sum(axis=1))  # as vq computes them
+            Y_new[empty] = X[np.argsort(dists)[::-1][: empty.sum()]]
+        delta = np.sqrt(((Y_new - Y) ** 2).sum(axis=1)) * (1 + 1e-12)  # how far each code moved
         j1 = delta.argmax()
         others = np.where(codes == j1, np.delete(delta, j1).max(initial=0.0), delta[j1])  # max over j ≠ a
         lower = np.maximum(lower - others, 0.0)
@@ -215,14 +218,18 @@ def quantize_image_fast(image, k, seed=0):
     assignment by vq_fast."""
     img = np.asarray(image)
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
-        raise ValueError(f"quantize_image_fast: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}")
+        raise ValueError(
+            f"quantize_image_fast: image must be (H, W, 3) uint8, got shape {img.shape} and dtype {img.dtype}"
+        )
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"quantize_image_fast: k must be a positive int, got {k!r}")
     rgb = img.reshape(-1, 3).astype(np.int32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.int32)
     packed, inverse, counts = np.unique(rgb, return_inverse=True, return_counts=True)
-    colours = np.stack([packed >> 16, (packed >> 8) & 255, packed & 255], axis=1)       # (n_colours, 3), sorted as rows
+    colours = np.stack(
+        [packed >> 16, (packed >> 8) & 255, packed & 255], axis=1
+    )  # (n_colours, 3), sorted as rows
     if k >= len(colours):
-        return img.copy()                                # already at most k colours
+        return img.copy()  # already at most k colours
     Y = _lloyd_fast(colours.astype(np.float64), counts.astype(np.float64), k, 20, np.random.default_rng(seed))
     palette = np.clip(np.rint(Y), 0, 255).astype(np.uint8)
     codes, _ = vq_fast(colours, palette)
@@ -247,14 +254,16 @@ class VectorQuantizer(nn.Module):
         if z.ndim != 4 or z.shape[1] != self.dim:
             raise ValueError(f"VectorQuantizer: z must be (B, {self.dim}, H, W), got shape {tuple(z.shape)}")
         if z.dtype != self.codebook.weight.dtype:
-            raise TypeError(f"VectorQuantizer: z must have the codebook's dtype {self.codebook.weight.dtype}, "
-                            f"got {z.dtype} (convert z, or the layer with .to(dtype))")
+            raise TypeError(
+                f"VectorQuantizer: z must have the codebook's dtype {self.codebook.weight.dtype}, "
+                f"got {z.dtype} (convert z, or the layer with .to(dtype))"
+            )
         B, D, H, W = z.shape
-        z_flat = z.permute(0, 2, 3, 1).reshape(-1, D)                           # (B·H·W, D)
-        e = self.codebook.weight                                                 # (K, D)
-        d2 = (z_flat ** 2).sum(1, keepdim=True) - 2 * z_flat @ e.T + (e ** 2).sum(1)   # (B·H·W, K)
+        z_flat = z.permute(0, 2, 3, 1).reshape(-1, D)  # (B·H·W, D)
+        e = self.codebook.weight  # (K, D)
+        d2 = (z_flat**2).sum(1, keepdim=True) - 2 * z_flat @ e.T + (e**2).sum(1)  # (B·H·W, K)
         indices = d2.argmin(dim=1)
-        z_q = e[indices].reshape(B, H, W, D).permute(0, 3, 1, 2)                 # (B, D, H, W)
+        z_q = e[indices].reshape(B, H, W, D).permute(0, 3, 1, 2)  # (B, D, H, W)
         loss = F.mse_loss(z_q, z.detach()) + self.beta * F.mse_loss(z, z_q.detach())
-        z_q = z + (z_q - z).detach()                                             # straight-through
+        z_q = z + (z_q - z).detach()  # straight-through
         return z_q, loss, indices.reshape(B, H, W)

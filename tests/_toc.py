@@ -1,4 +1,5 @@
 """The documents of the book's _toc.yml (shared by the notebook and browser tests)."""
+
 import pathlib
 
 import yaml

@@ -1,5 +1,6 @@
 """The exercise catalogue of autograder/README.md is generated from autograder/exercises
 (`python -m autograder catalogue`); this fails when it is stale."""
+
 import subprocess
 import sys
 
@@ -28,6 +29,7 @@ def test_a_stale_catalogue_is_found_and_rewritten(tmp_path):
 
 
 def test_the_cli_check_exit_status():
-    r = subprocess.run([sys.executable, "-m", "autograder", "catalogue", "--check"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "autograder", "catalogue", "--check"], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stdout + r.stderr

@@ -1,4 +1,5 @@
 """The in-notebook self-check: `check(name, fn)` on the reference, on wrong answers, on stubs."""
+
 import contextlib
 import io
 
@@ -34,9 +35,10 @@ def test_catalogue_and_registry_agree():
 
 
 def test_output_is_deterministic_and_result_prints_nothing_in_a_notebook():
-    def gram(v):                        # the columns' Gram matrix: a known misconception
+    def gram(v):  # the columns' Gram matrix: a known misconception
         v = np.asarray(v, float)
         return v.T @ v
+
     r1, out1 = run("gram", gram)
     r2, out2 = run("gram", gram)
     assert out1 == out2
@@ -51,6 +53,7 @@ def test_stub_reports_not_implemented_with_its_hint_on_one_line():
     def inner(a, b):
         """Σ aᵢbᵢ."""
         raise NotImplementedError("multiply elementwise, then sum")
+
     result, out = run("inner", inner)
     lines = out.strip().splitlines()
     assert lines[0] == "✘ inner: not implemented yet: multiply elementwise, then sum"
@@ -60,18 +63,24 @@ def test_stub_reports_not_implemented_with_its_hint_on_one_line():
 def test_forbidden_call_fails_the_whole_exercise():
     def convolve2d(a, k, mode="valid"):
         import scipy.signal
+
         return scipy.signal.convolve2d(a, k, mode)
+
     result, out = run("convolve2d", convolve2d)
     assert result.score == 0
     assert "forbidden call: scipy.signal.convolve2d" in out
-    import scipy.signal                  # restored afterwards
+    import scipy.signal  # restored afterwards
+
     assert scipy.signal.convolve2d(np.ones((2, 2)), np.ones((1, 1))).shape == (2, 2)
 
 
 def test_forbidden_name_imported_into_the_learners_globals_is_caught_too():
     ns = {}
-    exec("from scipy.signal import correlate2d as c2\n"
-         "def correlate2d(a, k, mode='valid'):\n    return c2(a, k, mode)\n", ns)
+    exec(
+        "from scipy.signal import correlate2d as c2\n"
+        "def correlate2d(a, k, mode='valid'):\n    return c2(a, k, mode)\n",
+        ns,
+    )
     result, out = run("correlate2d", ns["correlate2d"])
     assert result.score == 0 and "forbidden call" in out
     assert ns["c2"].__module__.startswith("scipy")
@@ -86,20 +95,21 @@ def test_unknown_name_and_non_callable():
 
 def test_equivalent_types_pass_and_wrong_types_are_named():
     r, _ = run("direction", lambda a, b, tol=1e-9: np.str_(solutions.direction(a, b, tol)))
-    assert r.passed                                      # a numpy str_ is a str
+    assert r.passed  # a numpy str_ is a str
     r, _ = run("inner", lambda a, b: np.asarray(solutions.inner(a, b)))
-    assert r.passed                                      # a 0-d array is a number
+    assert r.passed  # a 0-d array is a number
     r, out = run("conv_output_size", lambda *a, **k: float(solutions.conv_output_size(*a, **k)))
     assert not r.passed and "expected an int, got a float" in out
     import torch
 
-    def gram_matrix(features, normalize=True):           # numpy in, torch out: wrong type
+    def gram_matrix(features, normalize=True):  # numpy in, torch out: wrong type
         return torch.as_tensor(solutions.gram_matrix(np.asarray(features), normalize))
+
     r, out = run("gram_matrix", gram_matrix)
     assert not r.passed and "the type of the input" in out
 
 
-PLAIN_LLOYD = '''
+PLAIN_LLOYD = """
 import numpy as np
 def kmeans(obs, k, iters=20, seed=0):
     X = np.asarray(obs, float)
@@ -115,7 +125,7 @@ def quantize_image(image, k, seed=0):
     Y, _ = kmeans(X, k, 20, seed)
     c = ((X[:, None] - Y[None]) ** 2).sum(-1).argmin(1)
     return np.clip(np.round(Y[c]), 0, 255).astype(np.uint8).reshape(np.shape(image))
-'''
+"""
 
 
 @pytest.mark.parametrize("name", ["kmeans", "quantize_image"])
@@ -123,6 +133,7 @@ def test_a_plain_lloyd_from_a_random_start_passes_public_and_hidden_cases(name):
     """A correct Lloyd's algorithm may stop in another local minimum than the reference's."""
     from autograder import cases, engine
     from autograder.sandbox import harness as _harness
+
     ns = {}
     exec(PLAIN_LLOYD, ns)
     ex = catalogue.get(name)
@@ -130,6 +141,7 @@ def test_a_plain_lloyd_from_a_random_start_passes_public_and_hidden_cases(name):
         for gi in range(len(ex.groups)):
             for case in ex.cases(gi, seed):
                 plain = cases.plain_case(ex, case)
-                v = engine.verdict(ex, plain, cases.reference_result(ex, plain),
-                                   _harness.run_case(ns[name], *plain.call))
+                v = engine.verdict(
+                    ex, plain, cases.reference_result(ex, plain), _harness.run_case(ns[name], *plain.call)
+                )
                 assert v.ok, (seed, gi, v.feedback)

@@ -4,6 +4,7 @@ Every wrong or hostile fixture (tests/fixtures/submissions) is a snippet appende
 submission, so that it overrides exactly one exercise: that exercise must fail with the
 feedback the fixture announces, and every other exercise must keep full marks.
 """
+
 import json
 import os
 import pathlib
@@ -13,9 +14,9 @@ import sys
 
 import pytest
 
+from autograder import exercises as catalogue
 from autograder import grade as grading
 from autograder import sandbox
-from autograder import exercises as catalogue
 
 FIX = pathlib.Path(__file__).parent / "fixtures" / "submissions"
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -34,8 +35,9 @@ def good_source():
     parts = []
     for m in MODULES:
         text = (ROOT / "solutions" / f"{m}.py").read_text(encoding="utf-8")
-        parts.append("\n".join(line for line in text.splitlines()
-                               if not line.startswith(("from .", "from solutions"))))
+        parts.append(
+            "\n".join(line for line in text.splitlines() if not line.startswith(("from .", "from solutions")))
+        )
     return "\n\n".join(parts) + "\n"
 
 
@@ -51,11 +53,12 @@ def batch(tmp_path_factory):
     subs = tmp_path_factory.mktemp("subs")
     good = good_source()
     (subs / "good.py").write_text(good, encoding="utf-8")
-    (subs / "missing_function.py").write_text(good.replace("def gram(", "def gram_renamed("),
-                                              encoding="utf-8")
+    (subs / "missing_function.py").write_text(
+        good.replace("def gram(", "def gram_renamed("), encoding="utf-8"
+    )
     folder = subs / "learner_folder"
     folder.mkdir()
-    for i, m in enumerate(MODULES):                 # one learner, one file per chapter
+    for i, m in enumerate(MODULES):  # one learner, one file per chapter
         text = (ROOT / "solutions" / f"{m}.py").read_text(encoding="utf-8")
         text = text.replace("from .gram_matrices import gram_matrix", "")
         if m == "style_transfer":
@@ -78,8 +81,9 @@ def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     limits = sandbox.Limits(wall=3.0, cpu=3.0, load=3.0)
     paths = sorted(str(p) for p in subs.iterdir())
-    grading.grade(paths, out, jobs=2, seed=12345, limits=limits, log=lambda *a: None,
-                  allow_weak_isolation=WEAK)
+    grading.grade(
+        paths, out, jobs=2, seed=12345, limits=limits, log=lambda *a: None, allow_weak_isolation=WEAK
+    )
     docs = {d.name: json.loads((d / "results.json").read_text()) for d in out.iterdir() if d.is_dir()}
     return out, docs, expect, paths
 
@@ -112,9 +116,9 @@ def test_each_fixture_fails_exactly_its_exercise(batch, kind):
         others = {n: s for n, s in got.items() if n != ex and n not in also}
         assert others == {n: MAX[n] for n in others}, f"{name}: {doc['output']}"
         test = next(t for t in doc["tests"] if t["name"] == ex)
-        if phrase == "WHOAMI":                    # passes; its output is checked elsewhere
+        if phrase == "WHOAMI":  # passes; its output is checked elsewhere
             continue
-        if phrase.startswith("✔"):                 # an attack that must not pay or cost
+        if phrase.startswith("✔"):  # an attack that must not pay or cost
             assert phrase in test["output"] and test["score"] == test["max_score"], test["output"]
             continue
         assert test["score"] < test["max_score"], f"{name}: {test['output']}"
@@ -128,15 +132,18 @@ def test_missing_function_fails_only_that_exercise(batch):
     _, docs, _, _ = batch
     got = scores(docs["missing_function"])
     assert got["gram"] == 0 and "not defined" in next(
-        t["output"] for t in docs["missing_function"]["tests"] if t["name"] == "gram")
+        t["output"] for t in docs["missing_function"]["tests"] if t["name"] == "gram"
+    )
     assert {n: s for n, s in got.items() if n != "gram"} == {n: MAX[n] for n in got if n != "gram"}
 
 
 def test_whole_file_failures_get_a_clear_message_and_zero(batch):
     _, docs, _, _ = batch
-    for name, phrase in (("hostile_syntax_error", "SyntaxError"),
-                         ("hostile_corrupt", "cannot read it as a notebook"),
-                         ("hostile_non_utf8", "not UTF-8")):
+    for name, phrase in (
+        ("hostile_syntax_error", "SyntaxError"),
+        ("hostile_corrupt", "cannot read it as a notebook"),
+        ("hostile_non_utf8", "not UTF-8"),
+    ):
         doc = docs[name]
         assert doc["score"] == 0
         assert phrase in doc["output"], doc["output"]
@@ -163,14 +170,16 @@ def test_the_sandbox_never_gets_answers_or_the_seed(tmp_path):
             assert len(spec["cases"]) == len(prep[name]["phases"][which]) > 0
             for tree, keys in spec["cases"]:
                 assert set(tree) == {"args", "kwargs", "call", "grad", "repeat"}
-                assert all(k.startswith("i") for k in keys)         # inputs only
+                assert all(k.startswith("i") for k in keys)  # inputs only
     # the public fork server never holds a hidden case's inputs, nor the hidden one a public's
     ex = catalogue.get("inner")
     for name in prep:
         gis = [gi for gi, _ in prep[name]["plains"]]
         for which in ("public", "hidden"):
-            assert all(catalogue.get(name).groups[gis[ci]].public == (which == "public")
-                       for ci in prep[name]["phases"][which])
+            assert all(
+                catalogue.get(name).groups[gis[ci]].public == (which == "public")
+                for ci in prep[name]["phases"][which]
+            )
     assert ex.groups
 
 
@@ -198,11 +207,11 @@ def test_isolation_uid_scratch_and_no_escape(batch):
     out = docs["hostile_who_am_i"]["output"]
     m = re.search(r"WHOAMI (\d+) (\S+)", out)
     assert m, out
-    assert "/ag-sub-" in m.group(2)              # in a private scratch folder
+    assert "/ag-sub-" in m.group(2)  # in a private scratch folder
     assert not ESCAPE.exists()
     if os.geteuid() == 0:
         skip_unless_uid_switch()
-        assert int(m.group(1)) >= 64000          # dropped to an unprivileged uid
+        assert int(m.group(1)) >= 64000  # dropped to an unprivileged uid
 
 
 def processes():
@@ -212,8 +221,11 @@ def processes():
         if not d.name.isdigit():
             continue
         try:
-            uid = next(int(line.split()[1]) for line in (d / "status").read_text().splitlines()
-                       if line.startswith("Uid:"))
+            uid = next(
+                int(line.split()[1])
+                for line in (d / "status").read_text().splitlines()
+                if line.startswith("Uid:")
+            )
             cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
         except (OSError, StopIteration):
             continue
@@ -225,8 +237,8 @@ def test_no_process_left_behind(batch):
     _, docs, _, _ = batch
     uid = int(re.search(r"WHOAMI (\d+)", docs["hostile_who_am_i"]["output"]).group(1))
     procs = processes()
-    if os.geteuid() == 0:            # a slot's uid: nothing of it may survive the batch
-        skip_unless_uid_switch()     # (detached grandchildren are swept by that uid)
+    if os.geteuid() == 0:  # a slot's uid: nothing of it may survive the batch
+        skip_unless_uid_switch()  # (detached grandchildren are swept by that uid)
         assert not [cmd for u, cmd in procs if u == uid]
     assert not [cmd for _, cmd in procs if "sleep 1000" in cmd]
 
@@ -249,15 +261,22 @@ GRADESCOPE_SCHEMA = {
         "execution_time": {"type": "number"},
         "stdout_visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
         "extra_data": {"type": "object"},
-        "tests": {"type": "array", "items": {
-            "type": "object",
-            "required": ["name", "score", "max_score", "status", "output", "visibility"],
-            "properties": {
-                "name": {"type": "string"}, "score": {"type": "number", "minimum": 0},
-                "max_score": {"type": "number", "minimum": 0},
-                "status": {"enum": ["passed", "failed"]}, "output": {"type": "string"},
-                "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
-            }, "additionalProperties": False}},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "score", "max_score", "status", "output", "visibility"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "score": {"type": "number", "minimum": 0},
+                    "max_score": {"type": "number", "minimum": 0},
+                    "status": {"enum": ["passed", "failed"]},
+                    "output": {"type": "string"},
+                    "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+                },
+                "additionalProperties": False,
+            },
+        },
     },
     "additionalProperties": False,
 }
@@ -294,14 +313,17 @@ def test_resume_skips_graded_submissions_and_refuses_another_seed(batch, tmp_pat
 
 def test_cli_misuse_exits_2_and_help_works(tmp_path):
     py = sys.executable
-    r = subprocess.run([py, "-m", "autograder", "grade", str(tmp_path / "nope.txt"),
-                        "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    r = subprocess.run(
+        [py, "-m", "autograder", "grade", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "not a .py file" in r.stderr
     good = tmp_path / "good.py"
     good.write_text("x = 1\n")
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_SEED"}
     base = [py, "-m", "autograder", "grade", str(good), "--out", str(tmp_path / "o")]
-    r = subprocess.run(base, capture_output=True, text=True, env=env)       # no secret
+    r = subprocess.run(base, capture_output=True, text=True, env=env)  # no secret
     assert r.returncode == 2 and "--seed-file" in r.stderr and "AUTOGRADER_SEED" in r.stderr
     r = subprocess.run(base + ["--seed", "7"], capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "/proc/<pid>/cmdline" in r.stderr and "--seed-file" in r.stderr
@@ -317,18 +339,34 @@ def test_cli_misuse_exits_2_and_help_works(tmp_path):
 def test_a_batch_killed_halfway_resumes_and_loses_nothing(tmp_path):
     import signal
     import time
+
     subs = tmp_path / "subs"
     subs.mkdir()
     good = good_source()
     for i in range(6):
         (subs / f"learner{i}.py").write_text(good, encoding="utf-8")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "autograder", "grade", *sorted(map(str, subs.iterdir())),
-           "--out", str(out), "--jobs", "1", "--exercise", "inner",
-           "--exercise", "gram", "--exercise", "vq"] + (["--allow-weak-isolation"] if WEAK else [])
+    cmd = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        *sorted(map(str, subs.iterdir())),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--exercise",
+        "inner",
+        "--exercise",
+        "gram",
+        "--exercise",
+        "vq",
+    ] + (["--allow-weak-isolation"] if WEAK else [])
     env = dict(os.environ, AUTOGRADER_SEED="3")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, cwd=ROOT, env=env
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(out.glob("*/results.json"))) < 2:
         time.sleep(0.05)
@@ -336,7 +374,7 @@ def test_a_batch_killed_halfway_resumes_and_loses_nothing(tmp_path):
     proc.wait()
     done = {p.parent.name for p in out.glob("*/results.json")}
     assert 2 <= len(done) < 6
-    for p in out.glob("*/results.json"):                  # atomic: every one is whole
+    for p in out.glob("*/results.json"):  # atomic: every one is whole
         json.loads(p.read_text())
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     assert r.returncode == 0, r.stderr
@@ -350,9 +388,16 @@ def test_a_learners_course_folder_is_graded_on_their_files_only(tmp_path):
     """The release puts solutions/ (helpers) and autograder/ beside the notebooks; a learner who
     hands in the whole folder is graded on their own files, not on the course's packages."""
     from autograder.grade import collect
+
     folder = tmp_path / "ada"
-    for rel in ("01_inner_products.py", "notes/02_gram.py", "solutions/data.py", "autograder/engine.py",
-                ".ipynb_checkpoints/01_inner_products.py", "__pycache__/x.py"):
+    for rel in (
+        "01_inner_products.py",
+        "notes/02_gram.py",
+        "solutions/data.py",
+        "autograder/engine.py",
+        ".ipynb_checkpoints/01_inner_products.py",
+        "__pycache__/x.py",
+    ):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_text("x = 1\n")
     (sub,) = collect([str(folder)])

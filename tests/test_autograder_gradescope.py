@@ -1,4 +1,5 @@
 """The Gradescope entry point writes a valid results.json, whatever happens."""
+
 import json
 import os
 import pathlib
@@ -6,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from test_autograder_grade import GRADESCOPE_SCHEMA, good_source
 
 from autograder import exercises as catalogue
-from test_autograder_grade import GRADESCOPE_SCHEMA, good_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RUN = ROOT / "autograder" / "gradescope" / "run_autograder"
@@ -16,9 +17,14 @@ RUN = ROOT / "autograder" / "gradescope" / "run_autograder"
 
 def run_autograder(tmp_path, submission, seed="5"):
     results = tmp_path / "results"
-    env = dict(os.environ, AUTOGRADER_SOURCE=str(ROOT), AUTOGRADER_SUBMISSION=str(submission),
-               AUTOGRADER_RESULTS=str(results), AUTOGRADER_PYTHON=sys.executable,
-               AUTOGRADER_SEED=seed)
+    env = dict(
+        os.environ,
+        AUTOGRADER_SOURCE=str(ROOT),
+        AUTOGRADER_SUBMISSION=str(submission),
+        AUTOGRADER_RESULTS=str(results),
+        AUTOGRADER_PYTHON=sys.executable,
+        AUTOGRADER_SEED=seed,
+    )
     r = subprocess.run(["bash", str(RUN)], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     return json.loads((results / "results.json").read_text())

@@ -1,13 +1,14 @@
 """The notebook rule (what grading executes) and the plain-data boundary of the harness."""
+
 import json
 
 import numpy as np
 import pytest
 
-from autograder.sandbox import harness as _harness, loader as _loader
+from autograder.sandbox import harness as _harness
+from autograder.sandbox import loader as _loader
 
-
-SOURCE = '''
+SOURCE = """
 import numpy as np
 from autograder import check
 from solutions.gram_matrices import gram
@@ -31,7 +32,7 @@ if __name__ == "__main__":
     f(1)
 for i in range(3):
     pass
-'''
+"""
 
 
 def test_only_imports_defs_classes_and_plain_constants_run():
@@ -45,13 +46,20 @@ def test_only_imports_defs_classes_and_plain_constants_run():
 
 
 def notebook(*sources):
-    return json.dumps({"cells": [{"cell_type": "code", "source": s, "metadata": {}, "outputs": []}
-                                 for s in sources] + [{"cell_type": "markdown", "source": "def no(): pass"}]})
+    return json.dumps(
+        {
+            "cells": [{"cell_type": "code", "source": s, "metadata": {}, "outputs": []} for s in sources]
+            + [{"cell_type": "markdown", "source": "def no(): pass"}]
+        }
+    )
 
 
 def test_a_bad_cell_is_skipped_and_reported_the_others_load():
-    text = notebook("def ok():\n    return 1\n", "def broken(:\n    pass\n",
-                    ["import not_a_module_at_all\n", "def ok2():\n", "    return 2\n"])
+    text = notebook(
+        "def ok():\n    return 1\n",
+        "def broken(:\n    pass\n",
+        ["import not_a_module_at_all\n", "def ok2():\n", "    return 2\n"],
+    )
     ns = {}
     problems = _loader.load(text, "ch.ipynb", ns)
     assert ns["ok"]() == 1 and ns["ok2"]() == 2 and "no" not in ns
@@ -70,10 +78,17 @@ def test_corrupt_and_non_utf8_files_give_messages():
 
 def test_encode_decode_round_trip_and_refusals():
     import torch
-    value = (np.arange(6.0).reshape(2, 3), [1, 2.5, "s", None, True], {"k": np.int64(3)},
-             torch.ones(2, requires_grad=True), np.array([object()], dtype=object), print)
+
+    value = (
+        np.arange(6.0).reshape(2, 3),
+        [1, 2.5, "s", None, True],
+        {"k": np.int64(3)},
+        torch.ones(2, requires_grad=True),
+        np.array([object()], dtype=object),
+        print,
+    )
     tree, arrays = _harness.encode(value)
-    json.dumps(tree)                                     # plain JSON
+    json.dumps(tree)  # plain JSON
     for arr in arrays.values():
         assert arr.dtype != object
     back = _harness.decode(tree, arrays, torch_ok=False)
@@ -85,17 +100,21 @@ def test_encode_decode_round_trip_and_refusals():
 def test_forbidden_patch_is_restored_even_after_an_error():
     import scipy.signal
     import torch.nn.functional as F
+
     orig = (scipy.signal.convolve2d, F.conv2d)
     ns = {"conv": F.conv2d}
-    with pytest.raises(_harness.ForbiddenCall):
-        with _harness.forbidden_patched(["scipy.signal.*", "torch.nn.functional.conv2d"], ns):
-            ns["conv"](None, None)
+    with (
+        pytest.raises(_harness.ForbiddenCall),
+        _harness.forbidden_patched(["scipy.signal.*", "torch.nn.functional.conv2d"], ns),
+    ):
+        ns["conv"](None, None)
     assert (scipy.signal.convolve2d, F.conv2d) == orig and ns["conv"] is F.conv2d
 
 
 def test_run_case_reports_errors_as_data():
     def boom(a):
         raise SystemExit(3)
+
     tree, arrays = _harness.encode((1,))
     res, _ = _harness.run_case(boom, {"args": tree, "kwargs": {"$": "dict", "items": {}}}, arrays)
     assert res["error"] == "SystemExit" and "BaseException" in res["mro"]

@@ -1,16 +1,18 @@
 """Verdicts as data (autograder/verdicts.py): every outcome has a public and a hidden wording,
 the hidden one carries nothing the learner chose or the case holds, and results.json records
 the outcomes as data."""
+
 import dataclasses
 
 import numpy as np
 import pytest
 
-from autograder import cases, engine, verdicts as V
+from autograder import cases, engine
 from autograder import exercises as catalogue
+from autograder import verdicts as V
 from autograder.sandbox import harness
 
-LEARNER = "Leak_4242 [4, 2, 4, 2] the inputs"       # a string a learner (or a case) controls
+LEARNER = "Leak_4242 [4, 2, 4, 2] the inputs"  # a string a learner (or a case) controls
 
 EXAMPLES = [
     V.WrongValue("result", 1.5, LEARNER, "[0, 1]", 3, 9, 0.5, 0.25, 1e-6, 1e-8),
@@ -36,8 +38,11 @@ EXAMPLES = [
 
 def test_every_outcome_type_is_worded_both_ways():
     kinds = {type(o) for o in EXAMPLES}
-    every = {c for c in vars(V).values() if isinstance(c, type) and issubclass(c, V.Outcome)
-             and c not in (V.Outcome, V.Passed, V.Mismatch)}
+    every = {
+        c
+        for c in vars(V).values()
+        if isinstance(c, type) and issubclass(c, V.Outcome) and c not in (V.Outcome, V.Passed, V.Mismatch)
+    }
     assert every <= kinds, every - kinds
     for o in EXAMPLES:
         assert V.render(o) and V.render(o, hidden=True)
@@ -56,12 +61,18 @@ def test_public_wording_is_unchanged():
     assert V.render(EXAMPLES[0]) == f"result[0, 1]: expected 1.5, got {LEARNER!r} (3 of 9 elements differ)"
     assert V.render(V.WrongShape("result", (3, 3), (2, 2))) == "result: shape: expected (3, 3), got (2, 2)"
     assert V.render(V.Raised("ValueError", "ValueError", "bad\nmore")) == "raised ValueError: bad"
-    assert V.render(V.NotRaised("ValueError", "a float", "lengths differ")) == \
-        "expected ValueError (lengths differ), but it returned a float"
-    assert V.render(V.WrongValue("result", 1.0, 2.0), misconception="X") == \
-        "result: expected 1, got 2 — this looks like X"
-    assert V.render(V.WrongValue("result", 1.0, 2.0), hidden=True, misconception="X") == \
-        "wrong values — this looks like X"
+    assert (
+        V.render(V.NotRaised("ValueError", "a float", "lengths differ"))
+        == "expected ValueError (lengths differ), but it returned a float"
+    )
+    assert (
+        V.render(V.WrongValue("result", 1.0, 2.0), misconception="X")
+        == "result: expected 1, got 2 — this looks like X"
+    )
+    assert (
+        V.render(V.WrongValue("result", 1.0, 2.0), hidden=True, misconception="X")
+        == "wrong values — this looks like X"
+    )
     assert V.render(V.NoGradient("a"), hidden=True, misconception="X") == "wrong gradients"
 
 

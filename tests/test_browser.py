@@ -24,6 +24,7 @@ Without ``/usr/bin/chromium`` the tests are skipped, never passed. Environment:
 ``BOOK_ROOT`` builds and tests another book root (used to test this test on a throwaway
 book); screenshots of the glossary and the first chapter go to ``_build/screenshots/``.
 """
+
 import json
 import os
 import pathlib
@@ -34,7 +35,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from _toc import toc_files
@@ -44,9 +45,14 @@ ROOT = pathlib.Path(os.environ.get("BOOK_ROOT", REPO)).resolve()
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SOURCES = ["_config.yml", "_toc.yml", "_ext", "book"]
 PAGE_TIMEOUT_MS = 20_000
 BOOK_TITLE = "From inner products to style transfer"
@@ -54,10 +60,12 @@ BOOK_TITLE = "From inner products to style transfer"
 pytestmark = pytest.mark.skipif(
     not os.access(CHROMIUM, os.X_OK),
     reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium "
-           "fonts-wqy-microhei, as .ci/run does) to run the real-browser test of the book")
+    "fonts-wqy-microhei, as .ci/run does) to run the real-browser test of the book",
+)
 
 
 # --------------------------------------------------------------------------- the build
+
 
 def _toc_pages():
     """Every document of _toc.yml, root first, as paths without suffix."""
@@ -93,6 +101,7 @@ def _ensure_built():
 
 # --------------------------------------------------------------------------- the server
 
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,11 +115,21 @@ class _Server:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
         self.log_path = directory.parent / "http_server.log"
-        self._log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - open while the server runs; stop() closes it
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(self.port), "--bind", "127.0.0.1",
-             "--directory", str(directory)],
-            stdout=self._log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                str(directory),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 15
         while True:
             try:
@@ -119,7 +138,7 @@ class _Server:
             except (urllib.error.URLError, ConnectionError, OSError):
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"http.server did not start:\n{self.log()}")
+                    raise RuntimeError(f"http.server did not start:\n{self.log()}") from None
                 time.sleep(0.1)
 
     def log(self):
@@ -130,8 +149,7 @@ class _Server:
     def errors(self):
         """Request lines of the log answered with a status >= 400."""
         pattern = re.compile(r'"(?P<req>[A-Z]+ \S+)[^"]*" (?P<status>\d{3})')
-        return [f"{m['status']} {m['req']}" for m in pattern.finditer(self.log())
-                if int(m["status"]) >= 400]
+        return [f"{m['status']} {m['req']}" for m in pattern.finditer(self.log()) if int(m["status"]) >= 400]
 
     def stop(self):
         if self.proc.poll() is None:
@@ -260,6 +278,7 @@ def _stored_hide_input(page):
 
 # --------------------------------------------------------------------------- the crawl
 
+
 @pytest.fixture(scope="module")
 def crawl():
     """Visit every page once; return what was seen, per page, for the tests below."""
@@ -271,9 +290,20 @@ def crawl():
     build = f"{build} in {started - t0:.1f} s"
     pages = _toc_pages()
     server = _Server(HTML)
-    result = {"build": build, "pages": {}, "external": [], "failed": [], "bad_status": [],
-              "console": [], "pageerrors": [], "server_errors": [], "asset_errors": [],
-              "link_errors": [], "favicon": None, "redirect": None}
+    result = {
+        "build": build,
+        "pages": {},
+        "external": [],
+        "failed": [],
+        "bad_status": [],
+        "console": [],
+        "pageerrors": [],
+        "server_errors": [],
+        "asset_errors": [],
+        "link_errors": [],
+        "favicon": None,
+        "redirect": None,
+    }
     current = {"page": None}
     try:
         with sync_playwright() as p:
@@ -283,8 +313,10 @@ def crawl():
 
             def route(r):
                 url = r.request.url
-                if urlsplit(url).scheme in ("http", "https", "ws", "wss") and \
-                        urlsplit(url).hostname != "127.0.0.1":
+                if (
+                    urlsplit(url).scheme in ("http", "https", "ws", "wss")
+                    and urlsplit(url).hostname != "127.0.0.1"
+                ):
                     result["external"].append(f"{current['page']}: {url}")
                     r.abort()
                 else:
@@ -311,8 +343,10 @@ def crawl():
                     seen_ok.add(resp.url.split("#")[0])
 
             page.on("response", on_response)
-            page.on("console", lambda m: m.type == "error" and result["console"].append(
-                f"{current['page']}: {m.text}"))
+            page.on(
+                "console",
+                lambda m: m.type == "error" and result["console"].append(f"{current['page']}: {m.text}"),
+            )
             page.on("pageerror", lambda e: result["pageerrors"].append(f"{current['page']}: {e}"))
 
             # The root is a redirect to the first page.
@@ -341,8 +375,7 @@ def crawl():
                     SHOTS.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(SHOTS / "first_chapter.png"), full_page=True)
                 assets.update(a.split("#")[0] for a in info.pop("assets"))
-                links.update(l.split("#")[0] for l in info.pop("links")
-                             if l.startswith(server.base))
+                links.update(l.split("#")[0] for l in info.pop("links") if l.startswith(server.base))
                 info["seconds"] = time.perf_counter() - t_page
                 result["pages"][name] = info
 
@@ -367,15 +400,16 @@ def crawl():
         server.stop()
         result["server_errors"] = server.errors()
     result["seconds"] = time.perf_counter() - started
-    print(f"\nbrowser crawl: {len(result['pages'])} pages in {result['seconds']:.1f} s "
-          f"(book {build})")
+    print(f"\nbrowser crawl: {len(result['pages'])} pages in {result['seconds']:.1f} s (book {build})")
     for name, info in result["pages"].items():
         mj = info["mathjax"] or {}
-        print(f"  {name}: {len(info['images'])} images, "
-              f"{sum(i['output'] for i in info['images'])} figures, "
-              f"{len(info['dropdowns']['details'])} dropdowns, "
-              f"{len(info['dropdowns']['hideInput'])} hide-input, "
-              f"{mj.get('rendered', 0)}/{info['math']} math rendered, {info['seconds']:.1f} s")
+        print(
+            f"  {name}: {len(info['images'])} images, "
+            f"{sum(i['output'] for i in info['images'])} figures, "
+            f"{len(info['dropdowns']['details'])} dropdowns, "
+            f"{len(info['dropdowns']['hideInput'])} hide-input, "
+            f"{mj.get('rendered', 0)}/{info['math']} math rendered, {info['seconds']:.1f} s"
+        )
     return result
 
 
@@ -384,6 +418,7 @@ def _fail_if(problems, what):
 
 
 # --------------------------------------------------------------------------- the tests
+
 
 def test_every_toc_page_loads_with_a_title(crawl):
     assert crawl["redirect"].endswith("/" + _toc_pages()[0] + ".html"), crawl["redirect"]
@@ -408,8 +443,12 @@ def test_every_request_succeeds_and_stays_local(crawl):
         + [f"asset does not load: {u}" for u in crawl["asset_errors"]]
         + [f"internal link to a missing file: {u}" for u in crawl["link_errors"]]
         + [f"http.server log (favicon fetches included): {u}" for u in crawl["server_errors"]]
-        + ([] if status == 200 and "icon" in ctype and size > 0
-           else [f"/favicon.ico: status {status}, {ctype!r}, {size} bytes"]))
+        + (
+            []
+            if status == 200 and "icon" in ctype and size > 0
+            else [f"/favicon.ico: status {status}, {ctype!r}, {size} bytes"]
+        )
+    )
     _fail_if(sorted(set(problems)), "requests")
 
 
@@ -421,8 +460,9 @@ def test_images_load_and_figures_are_drawn(crawl):
                 problems.append(f"{name}: image not loaded {img['src']}")
         figures = [i for i in info["images"] if i["output"]]
         if len(figures) < info["stored_figures"]:
-            problems.append(f"{name}: {info['stored_figures']} figures stored in the notebook, "
-                            f"{len(figures)} on the page")
+            problems.append(
+                f"{name}: {info['stored_figures']} figures stored in the notebook, {len(figures)} on the page"
+            )
         for img in figures:
             if not img["folded"] and (img["w"] <= 0 or img["h"] <= 0):
                 problems.append(f"{name}: figure not displayed {img['src']}")
@@ -435,18 +475,26 @@ def test_solutions_and_hidden_code_start_closed(crawl):
     problems = []
     for name, info in crawl["pages"].items():
         d = info["dropdowns"]
-        problems += [f"{name}: <details class='{x['cls']}'> '{x['summary']}' starts open"
-                     for x in d["details"] if x["open"]]
+        problems += [
+            f"{name}: <details class='{x['cls']}'> '{x['summary']}' starts open"
+            for x in d["details"]
+            if x["open"]
+        ]
         if len(d["hideInput"]) != info["stored_hide_input"]:
-            problems.append(f"{name}: {info['stored_hide_input']} hide-input cells in the "
-                            f"notebook, {len(d['hideInput'])} on the page")
+            problems.append(
+                f"{name}: {info['stored_hide_input']} hide-input cells in the "
+                f"notebook, {len(d['hideInput'])} on the page"
+            )
         for k, cell in enumerate(d["hideInput"]):
             if not cell["inDetails"] or cell["inputVisible"]:
                 problems.append(f"{name}: hide-input cell {k} shows its code")
-        problems += [f"{name}: solution {s['id']} starts expanded"
-                     for s in d["solutions"] if s["bodyVisible"]]
+        problems += [
+            f"{name}: solution {s['id']} starts expanded" for s in d["solutions"] if s["bodyVisible"]
+        ]
         if d["leaked"]:
-            problems.append(f"{name}: {d['leaked']} visible code block(s) show '# BEGIN SOLUTION': tag the solution cell hide-input")
+            problems.append(
+                f"{name}: {d['leaked']} visible code block(s) show '# BEGIN SOLUTION': tag the solution cell hide-input"
+            )
     _fail_if(problems, "dropdowns")
 
 
@@ -474,8 +522,10 @@ def test_mathjax_renders_offline(crawl):
             problems.append(f"{name}: {info['math']} math elements but no MathJax loaded")
             continue
         if mj["containers"] == 0 or mj["rendered"] < mj["math"]:
-            problems.append(f"{name}: {mj['rendered']} of {mj['math']} math elements rendered "
-                            f"(not rendered: {mj['unrendered']})")
+            problems.append(
+                f"{name}: {mj['rendered']} of {mj['math']} math elements rendered "
+                f"(not rendered: {mj['unrendered']})"
+            )
         if mj["merror"]:
             problems.append(f"{name}: {mj['merror']} MathJax errors (bad TeX)")
     _fail_if(problems, "math")
@@ -493,8 +543,8 @@ def test_glossary_draws_cjk_glyphs(crawl):
         pytest.skip("no glossary page in the toc")
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
     if not fonts.strip():
-        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei): "
-                    "Chromium would draw boxes")
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei): Chromium would draw boxes")
     cjk = glossary[0]["cjk"]
     assert cjk["zh"] and cjk["ko"] and not cjk["blank"], (
-        f"CJK characters draw as identical boxes in {cjk['font']!r}: {cjk}")
+        f"CJK characters draw as identical boxes in {cjk['font']!r}: {cjk}"
+    )

@@ -9,6 +9,7 @@
 - the student edition: hints cells become a pointer to `hint(...)`, stubs point to it too, and the
   given helpers are kept in full.
 """
+
 import ast
 import importlib
 import inspect
@@ -17,8 +18,8 @@ import re
 
 import pytest
 
-from autograder import hints
 from autograder import exercises as catalogue
+from autograder import hints
 from autograder.authoring import notebook, release
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -33,7 +34,7 @@ def solution_names(path):
         src = notebook.cell_source(cell)
         lines = src.splitlines()
         for b, e in notebook.blocks(src):
-            out += [(i, n) for n in notebook.defined_names("\n".join(lines[b + 1:e]))]
+            out += [(i, n) for n in notebook.defined_names("\n".join(lines[b + 1 : e]))]
     return out
 
 
@@ -62,18 +63,23 @@ def reference_statements(obj):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
             continue
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue                                  # a docstring
+            continue  # a docstring
         if isinstance(node, ast.stmt):
             text = ast.unparse(node)
             if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-                text = text.splitlines()[0]           # the header line only
+                text = text.splitlines()[0]  # the header line only
             out.add(_norm(text))
-    docs = {_norm(ast.get_docstring(n) or "") for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    docs = {
+        _norm(ast.get_docstring(n) or "")
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+    }
     for line in src.splitlines():
         s = line.strip()
         if not s or s.startswith(("#", "def ", "class ", "@", '"""', "'''")):
             continue
+        if s.endswith((",", "(", "[", "{")) or s.startswith((")", "]", "}")):
+            continue  # a fragment of a call the formatter split (checked whole as a statement above)
         out.add(_norm(s.split("  #")[0]))
     return {s for s in out if len(s) >= 8 and not any(s in d for d in docs if d)}
 
@@ -96,13 +102,15 @@ def test_every_exercise_has_two_or_three_levels():
 def test_no_stub_without_its_own_instruction(path):
     """Each def/class of a solution block is asked for (it has hints, and the notebook names it)
     or is a given helper that the student edition keeps."""
-    text = path.read_text(encoding="utf-8")
     for _, name in solution_names(path):
         assert name in hints.HINTS or name in hints.GIVEN, f"{path.name}: {name} has no hints"
         if name.startswith("_"):
             # the notebook's text names the helper (the exercise statement says what it is)
-            statements = [notebook.cell_source(c) for c in notebook.read_notebook(path)["cells"]
-                          if c["cell_type"] == "markdown" and not hints.is_hints_cell(c)]
+            statements = [
+                notebook.cell_source(c)
+                for c in notebook.read_notebook(path)["cells"]
+                if c["cell_type"] == "markdown" and not hints.is_hints_cell(c)
+            ]
             assert any(f"`{name}" in s for s in statements), f"{path.name}: {name} is never named"
 
 
@@ -131,7 +139,7 @@ def test_hints_cells_are_generated_from_the_one_source(path):
         # the hints of a solution cell are in the markdown cell just before it
         assert hints.is_hints_cell(cells[i - 1]), (path.name, name)
         assert name in hints.cell_names(notebook.cell_source(cells[i - 1])), (path.name, name)
-        assert notebook.HINT not in notebook.cell_source(cells[i])      # no one-line recipe left
+        assert notebook.HINT not in notebook.cell_source(cells[i])  # no one-line recipe left
 
 
 def test_markdown_has_one_closed_dropdown_per_level():
@@ -146,15 +154,19 @@ def test_hint_gives_the_next_level_each_call(capsys):
     for _ in range(4):
         hints.hint("gram")
     out = capsys.readouterr().out.splitlines()
-    assert [ln.split(":")[0] for ln in out] == ["Hint 1 of 3 for gram", "Hint 2 of 3 for gram",
-                                                "Hint 3 of 3 for gram (the last one)",
-                                                "Hint 3 of 3 for gram (the last one)"]
+    assert [ln.split(":")[0] for ln in out] == [
+        "Hint 1 of 3 for gram",
+        "Hint 2 of 3 for gram",
+        "Hint 3 of 3 for gram (the last one)",
+        "Hint 3 of 3 for gram (the last one)",
+    ]
     assert out[0].endswith(hints.HINTS["gram"][0])
     hints.hint("gram", level=2)
     assert capsys.readouterr().out.startswith("Hint 2 of 3")
     with pytest.raises(KeyError, match="no hints for 'nope'"):
         hints.hint("nope")
     from autograder import hint
+
     assert hint is hints.hint
 
 
@@ -173,7 +185,7 @@ def test_student_edition_points_to_hint_and_keeps_given_helpers(released_book):
         for _, name in solution_names(path):
             if name in hints.GIVEN:
                 body = inspect.getsource(reference(name)).strip()
-                assert body in text, (path.name, name)          # kept in full
+                assert body in text, (path.name, name)  # kept in full
             else:
                 assert f"raise NotImplementedError({hints.stub_message(name)!r})" in text, name
         for cell in student["cells"]:

@@ -1,4 +1,5 @@
 """The exercise catalogue (graded API, version 1.2) as the `solutions` package exports it."""
+
 import importlib
 
 import pytest
@@ -43,6 +44,7 @@ def test_chapter_map_names_the_notebooks_and_no_module_is_shadowed():
     """autograder.registry.CHAPTERS is the one map: book/0N_<name>.ipynb, solutions/<name>.py; and no
     module of the package has the name of a function it exports (solutions.gram is the function)."""
     import pathlib
+
     root = pathlib.Path(solutions.__file__).resolve().parents[1]
     notebooks = sorted(p.stem for p in (root / "book").glob("0*.ipynb"))
     assert notebooks == [f"{n:02d}_{name}" for n, name in sorted(CHAPTERS.items())]
@@ -61,11 +63,11 @@ def test_fast_paths_are_exported_beside_their_references_and_not_graded():
     assert exported == sorted(FAST) == sorted(solutions.FAST)
     assert not set(FAST) & set(solutions.__all__)
     for name in FAST:
-        fast, ref = getattr(solutions, name), getattr(solutions, name[:-len("_fast")])
-        assert name[:-len("_fast")] in NAMES
+        fast, ref = getattr(solutions, name), getattr(solutions, name[: -len("_fast")])
+        assert name[: -len("_fast")] in NAMES
         assert fast.__module__ == ref.__module__, f"{name} is not in the module of its reference"
         assert getattr(importlib.import_module(fast.__module__), name) is fast
-        assert fast.__doc__ and ref.__name__ in fast.__doc__    # says which reference it speeds up
+        assert fast.__doc__ and ref.__name__ in fast.__doc__  # says which reference it speeds up
         exec(f"from solutions import {name}", {})
 
 
@@ -73,14 +75,25 @@ def test_fast_paths_are_exported_beside_their_references_and_not_graded():
 def test_each_fast_path_gives_its_reference_result(name):
     # one small call each (the chapters' test files compare them on many cases)
     import numpy as np
+
     rng = np.random.default_rng(0)
-    fast, ref = getattr(solutions, name), getattr(solutions, name[:-len("_fast")])
-    args = {"conv_matrix_2d_fast": (rng.normal(size=(3, 2)), (5, 4), "full"),
-            "conv2d_im2col_fast": (rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 2)), rng.normal(size=4), 2, 1),
-            "vq_fast": (rng.normal(size=(700, 3)), rng.normal(size=(9, 3))),
-            "quantize_image_fast": (rng.integers(0, 256, size=(20, 30, 3), dtype=np.uint8), 12, 1)}[name]
+    fast, ref = getattr(solutions, name), getattr(solutions, name[: -len("_fast")])
+    args = {
+        "conv_matrix_2d_fast": (rng.normal(size=(3, 2)), (5, 4), "full"),
+        "conv2d_im2col_fast": (
+            rng.normal(size=(2, 3, 7, 6)),
+            rng.normal(size=(4, 3, 3, 2)),
+            rng.normal(size=4),
+            2,
+            1,
+        ),
+        "vq_fast": (rng.normal(size=(700, 3)), rng.normal(size=(9, 3))),
+        "quantize_image_fast": (rng.integers(0, 256, size=(20, 30, 3), dtype=np.uint8), 12, 1),
+    }[name]
     got, expected = fast(*args), ref(*args)
     if name == "conv_matrix_2d_fast":
         got, expected = got.toarray(), expected.toarray()
-    for g, e in zip(got if isinstance(got, tuple) else [got], expected if isinstance(expected, tuple) else [expected]):
+    for g, e in zip(
+        got if isinstance(got, tuple) else [got], expected if isinstance(expected, tuple) else [expected]
+    ):
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)

@@ -1,8 +1,10 @@
 """Chapter 2 (solutions/gram_matrices.py) against numpy, torch and pyts: gram, gram_matrix, gramian_angular_field."""
+
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pyts.image import GramianAngularField
 
@@ -13,6 +15,7 @@ finite = st.floats(-100, 100, allow_nan=False, allow_infinity=False)
 
 
 # --- gram ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("k, n", [(1, 1), (1, 5), (4, 3), (3, 4), (16, 100)])
 def test_gram_matches_pairwise_dot_products(k, n):
@@ -35,13 +38,16 @@ def test_gram_seed_001_two_filter_example():
     F = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     G = gram(F)
     np.testing.assert_array_equal(G, [[1 + 4 + 9, 4 + 10 + 18], [4 + 10 + 18, 16 + 25 + 36]])
-    assert G[0, 0] != F[0, 0] ** 2 + F[0, 1] ** 2 + F[1, 1] ** 2   # the seed's G_00
-    assert G[1, 1] != G[0, 0]                                       # the seed's G_11 = Σ F_0k²
+    assert G[0, 0] != F[0, 0] ** 2 + F[0, 1] ** 2 + F[1, 1] ** 2  # the seed's G_00
+    assert G[1, 1] != G[0, 0]  # the seed's G_11 = Σ F_0k²
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.tuples(st.integers(1, 8), st.integers(1, 12)).flatmap(
-    lambda kn: arrays(np.float64, kn, elements=finite)))
+@given(
+    st.tuples(st.integers(1, 8), st.integers(1, 12)).flatmap(
+        lambda kn: arrays(np.float64, kn, elements=finite)
+    )
+)
 def test_gram_symmetric_and_positive_semidefinite(V):
     G = gram(V)
     np.testing.assert_array_equal(G, G.T)
@@ -57,6 +63,7 @@ def test_gram_error_names_vectors():
 
 
 # --- gram_matrix ----------------------------------------------------------------------------------
+
 
 def _gram_ref(F, normalize):
     """Hand-written: (C, H, W) → (C, C) with torch.einsum."""
@@ -83,7 +90,9 @@ def test_gram_matrix_numpy_and_torch(shape, normalize):
 def test_gram_matrix_lists_and_float32():
     np.testing.assert_allclose(gram_matrix([[[1, 2]], [[3, 4]]]), [[2.5, 5.5], [5.5, 12.5]])
     x = torch.randn(4, 6, 6, generator=torch.Generator().manual_seed(0))
-    np.testing.assert_allclose(gram_matrix(x).numpy(), _gram_ref(x.double(), True).numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        gram_matrix(x).numpy(), _gram_ref(x.double(), True).numpy(), rtol=1e-4, atol=1e-5
+    )
     assert gram_matrix(x).dtype == torch.float32
 
 
@@ -106,6 +115,7 @@ def test_gram_matrix_error_names_features():
 
 
 # --- Gramian angular field ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["summation", "difference"])
 @pytest.mark.parametrize("n", [2, 3, 17, 64])

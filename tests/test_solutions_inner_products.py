@@ -1,9 +1,11 @@
 """Chapter 1 (solutions/inner_products.py) against numpy: inner, cosine_similarity, angle_between, direction."""
+
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from solutions import angle_between, cosine_similarity, direction, inner
@@ -13,6 +15,7 @@ finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 
 
 # --- inner ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("n", [1, 2, 7, 1000])
 def test_inner_matches_np_dot(n):
@@ -26,7 +29,9 @@ def test_inner_accepts_lists_ints_and_float32():
     assert inner([1, 2, 3], [4, 5, 6]) == 32.0
     a = RNG.normal(size=50).astype(np.float32)
     b = RNG.normal(size=50).astype(np.float32)
-    assert inner(a, b) == pytest.approx(float(np.dot(a.astype(np.float64), b.astype(np.float64))), rel=1e-4, abs=1e-5)
+    assert inner(a, b) == pytest.approx(
+        float(np.dot(a.astype(np.float64), b.astype(np.float64))), rel=1e-4, abs=1e-5
+    )
 
 
 def test_inner_seed_000_definition():
@@ -35,8 +40,11 @@ def test_inner_seed_000_definition():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(1, 20).flatmap(lambda n: st.tuples(arrays(np.float64, n, elements=finite),
-                                                      arrays(np.float64, n, elements=finite))))
+@given(
+    st.integers(1, 20).flatmap(
+        lambda n: st.tuples(arrays(np.float64, n, elements=finite), arrays(np.float64, n, elements=finite))
+    )
+)
 def test_inner_symmetric_and_matches_dot(ab):
     a, b = ab
     assert inner(a, b) == inner(b, a)
@@ -56,6 +64,7 @@ def test_inner_errors_name_the_arguments():
 
 # --- cosine similarity --------------------------------------------------------------------------
 
+
 def test_cosine_similarity_matches_numpy():
     for n in (2, 3, 64):
         a, b = RNG.normal(size=n), RNG.normal(size=n)
@@ -68,13 +77,14 @@ def test_cosine_similarity_errors():
         cosine_similarity([0, 0, 0], [1, 2, 3])
     with pytest.raises(ValueError, match="zero vector"):
         cosine_similarity([1, 2, 3], [0.0, 0.0, 0.0])
-    with pytest.raises(ValueError, match="zero vector"):   # scaled by max |entry|: a zero vector stays zero
+    with pytest.raises(ValueError, match="zero vector"):  # scaled by max |entry|: a zero vector stays zero
         angle_between([0.0, -0.0], [1e-300, 0.0])
     with pytest.raises(ValueError, match="same length"):
         cosine_similarity([1, 2, 3], [1, 2])
 
 
 # --- angle --------------------------------------------------------------------------------------
+
 
 def test_angle_between_matches_arccos_away_from_0_and_180():
     for _ in range(50):
@@ -88,7 +98,7 @@ def test_angle_between_matches_arccos_away_from_0_and_180():
 def test_angle_exactly_0_and_180_for_parallel_and_antiparallel(n):
     for _ in range(100):
         a = RNG.normal(size=n)
-        s = 10.0 ** RNG.uniform(-100, 100)                # many random scalings
+        s = 10.0 ** RNG.uniform(-100, 100)  # many random scalings
         assert angle_between(a, s * a) == 0.0
         assert angle_between(a, -s * a) == 180.0
         assert angle_between(a, s * a, degrees=False) == 0.0
@@ -110,8 +120,16 @@ def test_arccos_of_the_cosine_is_not_exact_but_angle_between_is():
     assert angle_between(a, 3 * a) == 0.0
 
 
-@pytest.mark.parametrize("a, b", [([1, 0], [0, 1]), ([3, 4], [-4, 3]), ([1, 2, 3], [3, 0, -1]),
-                                  ([1, 1, 0], [1, -1, 5]), ([2.5, 0, 0, 0], [0, 0, 0, -7])])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ([1, 0], [0, 1]),
+        ([3, 4], [-4, 3]),
+        ([1, 2, 3], [3, 0, -1]),
+        ([1, 1, 0], [1, -1, 5]),
+        ([2.5, 0, 0, 0], [0, 0, 0, -7]),
+    ],
+)
 def test_angle_exactly_90_for_orthogonal(a, b):
     assert angle_between(a, b) == 90.0
     assert angle_between(a, b, degrees=False) == math.pi / 2
@@ -128,6 +146,7 @@ def test_angle_in_range_and_same_errors_as_cosine():
 
 
 # --- direction ----------------------------------------------------------------------------------
+
 
 def test_direction_three_cases_seed_000():
     # seed 000 §1.3: a·b > 0 acute (0°–90°), = 0 orthogonal, < 0 obtuse (90°–180°)

@@ -1,5 +1,6 @@
 """Chapter 6 (solutions/style_transfer.py) against hand-written torch formulas and autograd:
 content_loss, style_layer_loss, style_loss, total_variation."""
+
 import pytest
 import torch
 
@@ -26,19 +27,22 @@ def ref_tv(x):
 
 # --- content loss -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", [(1,), (3, 4, 5), (1, 8, 6, 6)])
 def test_content_loss_value_and_gradient(shape):
     F, P = randn(*shape, grad=True), randn(*shape)
     loss = content_loss(F, P)
     torch.testing.assert_close(loss, 0.5 * ((F - P) ** 2).sum())
     (grad,) = torch.autograd.grad(loss, F)
-    torch.testing.assert_close(grad, (F - P).detach())            # ∂L/∂F = F − P
+    torch.testing.assert_close(grad, (F - P).detach())  # ∂L/∂F = F − P
     assert torch.autograd.gradcheck(lambda f: content_loss(f, P), (F,))
 
 
 def test_content_loss_float32():
     F, P = torch.randn(2, 5, 5, generator=GEN), torch.randn(2, 5, 5, generator=GEN)
-    torch.testing.assert_close(content_loss(F, P).double(), 0.5 * ((F.double() - P.double()) ** 2).sum(), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        content_loss(F, P).double(), 0.5 * ((F.double() - P.double()) ** 2).sum(), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_content_loss_error_names_target():
@@ -48,12 +52,13 @@ def test_content_loss_error_names_target():
 
 # --- style layer loss ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 5), (1, 6, 3, 3), (8, 2, 7)])
 def test_style_layer_loss_value_and_gradients(shape):
     F = randn(*shape, grad=True)
     C = shape[-3]
     A = randn(C, C)
-    A = A @ A.T                                                   # a Gram matrix is symmetric PSD
+    A = A @ A.T  # a Gram matrix is symmetric PSD
     loss = style_layer_loss(F, A)
     torch.testing.assert_close(loss, ref_style_layer(F, A))
     (grad,) = torch.autograd.grad(loss, F)
@@ -92,6 +97,7 @@ def test_style_layer_loss_errors():
 
 # --- style loss ---------------------------------------------------------------------------------
 
+
 def test_style_loss_is_weighted_sum_with_gradients():
     shapes = [(1, 3, 8, 8), (1, 5, 4, 4), (6, 2, 2)]
     feats = [randn(*s, grad=True) for s in shapes]
@@ -114,6 +120,7 @@ def test_style_loss_error_names_the_lists():
 
 # --- total variation ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", [(1, 1, 1, 1), (1, 3, 1, 5), (2, 3, 4, 5), (1, 1, 6, 1)])
 def test_total_variation_value_and_gradient(shape):
     x = randn(*shape, grad=True)
@@ -125,7 +132,7 @@ def test_total_variation_value_and_gradient(shape):
 
 def test_total_variation_examples():
     assert total_variation(torch.ones(1, 3, 5, 5)).item() == 0.0
-    x = torch.tensor([[[[0.0, 1.0], [2.0, 4.0]]]])               # vertical: 2², 3²; horizontal: 1², 2²
+    x = torch.tensor([[[[0.0, 1.0], [2.0, 4.0]]]])  # vertical: 2², 3²; horizontal: 1², 2²
     assert total_variation(x).item() == 4 + 9 + 1 + 4
 
 

@@ -1,5 +1,6 @@
 """Chapter 5 (solutions/vector_quantisation.py) against scipy.cluster.vq, scikit-learn and torch:
 vq, kmeans, quantize_image, VectorQuantizer."""
+
 import itertools
 
 import numpy as np
@@ -8,7 +9,8 @@ import scipy.cluster.vq
 import skimage.data
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.cluster import KMeans
 
 import solutions.vector_quantisation as vq_module
@@ -25,7 +27,10 @@ def true_dists(X, Y):
 
 # --- vq -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("n, k, d", [(1, 1, 1), (10, 1, 3), (100, 7, 1), (500, 16, 3), (300, 40, 8), (200, 30, 64)])
+
+@pytest.mark.parametrize(
+    "n, k, d", [(1, 1, 1), (10, 1, 3), (100, 7, 1), (500, 16, 3), (300, 40, 8), (200, 30, 64)]
+)
 def test_vq_codes_identical_to_scipy_dists_true(n, k, d):
     X, Y = RNG.normal(size=(n, d)), RNG.normal(size=(k, d))
     codes, dists = vq(X, Y)
@@ -36,7 +41,7 @@ def test_vq_codes_identical_to_scipy_dists_true(n, k, d):
 
 
 def test_vq_ties_go_to_the_lowest_index_integer_data():
-    Y = np.array([[0, 0], [2, 0], [0, 0], [1, 1]])       # code 2 duplicates code 0
+    Y = np.array([[0, 0], [2, 0], [0, 0], [1, 1]])  # code 2 duplicates code 0
     X = np.array([[1, 0], [0, 0], [1, 1], [3, 0], [0, 1]])  # [1, 0] is equidistant to 0, 1 and 3
     codes, dists = vq(X, Y)
     np.testing.assert_array_equal(codes, scipy.cluster.vq.vq(X, Y)[0])
@@ -53,7 +58,7 @@ def test_vq_lists_float32_1d():
     codes, dists = vq(Xf, Yf)
     np.testing.assert_array_equal(codes, scipy.cluster.vq.vq(Xf, Yf)[0])
     np.testing.assert_allclose(dists, true_dists(Xf, Yf)[np.arange(2000), codes], atol=1e-6)
-    codes1, _ = vq(np.array([0.1, 2.9, 5.0]), np.array([0.0, 3.0]))   # n scalars are n points of R¹
+    codes1, _ = vq(np.array([0.1, 2.9, 5.0]), np.array([0.0, 3.0]))  # n scalars are n points of R¹
     np.testing.assert_array_equal(codes1, [0, 1, 1])
 
 
@@ -109,6 +114,7 @@ def test_vq_errors_name_the_argument():
 
 # --- kmeans -------------------------------------------------------------------------------------
 
+
 def blobs(n_per, centres, spread, rng):
     return np.concatenate([c + spread * rng.normal(size=(n_per, len(c))) for c in centres])
 
@@ -127,7 +133,7 @@ def test_kmeans_quality_against_scipy_and_sklearn():
     centres = rng.uniform(-20, 20, size=(8, 3))
     X = blobs(100, centres, 1.0, rng)
     cb, distortion = kmeans(X, 8, seed=0)
-    _, scipy_distortion = scipy.cluster.vq.kmeans(X, 8, iter=20, seed=0)     # best of 20 runs
+    _, scipy_distortion = scipy.cluster.vq.kmeans(X, 8, iter=20, seed=0)  # best of 20 runs
     assert distortion <= scipy_distortion * 1.02
     sk = KMeans(n_clusters=8, n_init=1, max_iter=20, random_state=0).fit(X)
     ours_sse = (vq(X, cb)[1] ** 2).sum()
@@ -141,12 +147,14 @@ def test_kmeans_random_data_quality_against_sklearn():
     # sets, ours / scikit-learn's best of three runs ranged 0.98–1.05
     X = np.random.default_rng(0).normal(size=(2000, 2))
     cb, _ = kmeans(X, 20, seed=0)
-    sk = np.mean([KMeans(n_clusters=20, n_init=1, max_iter=20, random_state=s).fit(X).inertia_ for s in range(3)])
+    sk = np.mean(
+        [KMeans(n_clusters=20, n_init=1, max_iter=20, random_state=s).fit(X).inertia_ for s in range(3)]
+    )
     assert (vq(X, cb)[1] ** 2).sum() <= sk * 1.05
 
 
 def test_kmeans_empty_clusters_reseeded_k_rows():
-    X = np.repeat(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), 10, axis=0)   # 3 distinct points
+    X = np.repeat(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), 10, axis=0)  # 3 distinct points
     cb, distortion = kmeans(X, 5, seed=0)
     assert cb.shape == (5, 2)
     assert np.isfinite(cb).all()
@@ -159,11 +167,27 @@ def test_kmeans_empty_clusters_reseeded_k_rows():
 def test_kmeans_seed_004_six_colours():
     # seed 004 (Chinese blog on VQ), test_vq(): six RGB points, kmeans(features, 3, seed=4321).
     # The optimum (exhaustive search over the 3-partitions) groups {0, 1}, {2, 4}, {3, 5}.
-    features = np.array([[121.6, 147.2, 108.8], [96.9, 160.6, 140.8], [51.2, 38.4, 108.8],
-                         [204.9, 179.2, 172.8], [40.5, 56.3, 98.6], [168.2, 182.1, 192.3]])
-    best = min((sum(((features[np.array(lab) == j] - features[np.array(lab) == j].mean(0)) ** 2).sum()
-                    for j in range(3)), lab)
-               for lab in itertools.product(range(3), repeat=6) if len(set(lab)) == 3)
+    features = np.array(
+        [
+            [121.6, 147.2, 108.8],
+            [96.9, 160.6, 140.8],
+            [51.2, 38.4, 108.8],
+            [204.9, 179.2, 172.8],
+            [40.5, 56.3, 98.6],
+            [168.2, 182.1, 192.3],
+        ]
+    )
+    best = min(
+        (
+            sum(
+                ((features[np.array(lab) == j] - features[np.array(lab) == j].mean(0)) ** 2).sum()
+                for j in range(3)
+            ),
+            lab,
+        )
+        for lab in itertools.product(range(3), repeat=6)
+        if len(set(lab)) == 3
+    )
     cb, distortion = kmeans(features, 3, seed=4321)
     codes, _ = vq(features, cb)
     assert (vq(features, cb)[1] ** 2).sum() == pytest.approx(best[0], rel=1e-9)
@@ -189,9 +213,10 @@ def test_kmeans_errors_name_k_and_obs():
 
 # --- quantize_image -----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def small_photo():
-    return np.ascontiguousarray(skimage.data.astronaut()[::8, ::8])   # (64, 64, 3) uint8
+    return np.ascontiguousarray(skimage.data.astronaut()[::8, ::8])  # (64, 64, 3) uint8
 
 
 def mse(a, b):
@@ -252,10 +277,22 @@ def test_quantize_image_errors():
 
 # --- the fast paths: vq_fast, quantize_image_fast (and _lloyd_fast, its Lloyd steps) --------------
 
-@pytest.mark.parametrize("n, k, d", [(1, 1, 1), (511, 3, 2), (513, 7, 3), (5000, 64, 3), (1200, 1, 5),
-                                     (4097, 33, 16), (9000, 20, 20), (300, 40, 64)])
+
+@pytest.mark.parametrize(
+    "n, k, d",
+    [
+        (1, 1, 1),
+        (511, 3, 2),
+        (513, 7, 3),
+        (5000, 64, 3),
+        (1200, 1, 5),
+        (4097, 33, 16),
+        (9000, 20, 20),
+        (300, 40, 64),
+    ],
+)
 def test_vq_fast_equals_vq_and_scipy(n, k, d):
-    X, Y = RNG.normal(size=(n, d)), RNG.normal(size=(k, d))   # n across the block sizes 512 and 4096
+    X, Y = RNG.normal(size=(n, d)), RNG.normal(size=(k, d))  # n across the block sizes 512 and 4096
     codes, dists = vq_fast(X, Y)
     ref_codes, ref_dists = vq(X, Y)
     np.testing.assert_array_equal(codes, ref_codes)
@@ -265,10 +302,10 @@ def test_vq_fast_equals_vq_and_scipy(n, k, d):
 
 
 def test_vq_fast_ties_far_from_the_origin_near_zero_lists():
-    Xi, Yi = RNG.integers(0, 4, size=(3000, 3)), RNG.integers(0, 4, size=(20, 3))        # many exact ties
+    Xi, Yi = RNG.integers(0, 4, size=(3000, 3)), RNG.integers(0, 4, size=(20, 3))  # many exact ties
     np.testing.assert_array_equal(vq_fast(Xi, Yi)[0], vq(Xi, Yi)[0])
     np.testing.assert_array_equal(vq_fast(Xi, Yi)[0], scipy.cluster.vq.vq(Xi, Yi)[0])
-    Xb, Yb = 10**9 + Xi, 10**9 + Yi                                                     # and at 1e9
+    Xb, Yb = 10**9 + Xi, 10**9 + Yi  # and at 1e9
     np.testing.assert_array_equal(vq_fast(Xb, Yb)[0], scipy.cluster.vq.vq(Xb, Yb)[0])
     X, Y = 1e6 + RNG.random((2000, 3)), 1e6 + RNG.random((50, 3))
     np.testing.assert_array_equal(vq_fast(X, Y)[0], true_dists(X, Y).argmin(axis=1))
@@ -277,7 +314,9 @@ def test_vq_fast_ties_far_from_the_origin_near_zero_lists():
     codes, dists = vq_fast(X, Y)
     np.testing.assert_allclose(dists, true_dists(X, Y)[np.arange(5000), codes], rtol=1e-6, atol=1e-12)
     assert (dists < 1e-7).all()
-    np.testing.assert_array_equal(vq_fast([[0.0, 0.0], [5.0, 5.0], [1.0, 0.2]], [[0.0, 0.0], [4.0, 4.0]])[0], [0, 1, 0])
+    np.testing.assert_array_equal(
+        vq_fast([[0.0, 0.0], [5.0, 5.0], [1.0, 0.2]], [[0.0, 0.0], [4.0, 4.0]])[0], [0, 1, 0]
+    )
     np.testing.assert_array_equal(vq_fast(np.array([0.1, 2.9, 5.0]), np.array([0.0, 3.0]))[0], [0, 1, 1])
 
 
@@ -296,16 +335,24 @@ def weighted_lloyd_cases():
     colours = rng.integers(0, 256, size=(3000, 3)).astype(np.float64)
     discrete = np.repeat(np.array([[0.0, 0.0], [12.0, 12.0], [3.0, 1.0]]), [5, 4, 1], axis=0)
     far = 1e6 + rng.random((800, 2))
-    return [("blobs", blobs3, np.ones(len(blobs3)), 12), ("colours", colours, rng.integers(1, 50, 3000) * 1.0, 40),
-            ("discrete, empty codes re-seeded", discrete, np.ones(10), 5), ("far", far, rng.random(800) + 0.5, 9),
-            ("one code", blobs3, np.ones(len(blobs3)), 1)]
+    return [
+        ("blobs", blobs3, np.ones(len(blobs3)), 12),
+        ("colours", colours, rng.integers(1, 50, 3000) * 1.0, 40),
+        ("discrete, empty codes re-seeded", discrete, np.ones(10), 5),
+        ("far", far, rng.random(800) + 0.5, 9),
+        ("one code", blobs3, np.ones(len(blobs3)), 1),
+    ]
 
 
-@pytest.mark.parametrize("name, X, w, k", weighted_lloyd_cases(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name, X, w, k", weighted_lloyd_cases(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_lloyd_fast_makes_the_same_steps_as_lloyd(name, X, w, k):
     for iters in (0, 1, 7, 20):
         expected = vq_module._lloyd(X, w, k, iters, np.random.default_rng(iters))
-        np.testing.assert_array_equal(vq_module._lloyd_fast(X, w, k, iters, np.random.default_rng(iters)), expected)
+        np.testing.assert_array_equal(
+            vq_module._lloyd_fast(X, w, k, iters, np.random.default_rng(iters)), expected
+        )
 
 
 def test_lloyd_fast_skips_most_searches_once_the_codes_settle(monkeypatch):
@@ -327,7 +374,7 @@ def test_quantize_image_fast_equals_quantize_image(small_photo, k, seed):
 
 
 def test_quantize_image_fast_equals_the_reference_on_a_larger_crop():
-    img = np.ascontiguousarray(skimage.data.astronaut()[100:260, 150:330])   # 160×180, ~18k colours
+    img = np.ascontiguousarray(skimage.data.astronaut()[100:260, 150:330])  # 160×180, ~18k colours
     np.testing.assert_array_equal(quantize_image_fast(img, 50, seed=4), quantize_image(img, 50, seed=4))
 
 
@@ -348,13 +395,21 @@ def test_quantize_image_fast_fewer_colours_than_k_errors_and_quality(small_photo
     # independent of the reference: as good as scikit-learn's k-means (within 10%, three seeds)
     pixels = small_photo.reshape(-1, 3).astype(np.float64)
     sk = [KMeans(n_clusters=16, n_init=1, max_iter=20, random_state=s).fit(pixels) for s in range(3)]
-    theirs = [mse(np.clip(np.rint(m.cluster_centers_), 0, 255).astype(np.uint8)[m.labels_].reshape(small_photo.shape),
-                  small_photo) for m in sk]
+    theirs = [
+        mse(
+            np.clip(np.rint(m.cluster_centers_), 0, 255)
+            .astype(np.uint8)[m.labels_]
+            .reshape(small_photo.shape),
+            small_photo,
+        )
+        for m in sk
+    ]
     ours = [mse(quantize_image_fast(small_photo, 16, seed=s), small_photo) for s in range(3)]
     assert np.mean(ours) <= 1.10 * np.mean(theirs)
 
 
 # --- VectorQuantizer ----------------------------------------------------------------------------
+
 
 def make_vq(num_codes=8, dim=4, beta=0.25, seed=0):
     torch.manual_seed(seed)
@@ -406,8 +461,8 @@ def test_vector_quantizer_loss_gradients_codebook_and_commitment():
     e = layer.codebook.weight.detach().clone().requires_grad_(True)
     zz = z.detach().clone().requires_grad_(True)
     e_q = e[indices.reshape(-1)].reshape(2, 3, 3, 4).permute(0, 3, 1, 2)
-    codebook = F.mse_loss(e_q, zz.detach())                   # moves the codes only
-    commitment = F.mse_loss(zz, e_q.detach())                 # moves the encoder output only
+    codebook = F.mse_loss(e_q, zz.detach())  # moves the codes only
+    commitment = F.mse_loss(zz, e_q.detach())  # moves the encoder output only
     ref_grad_e = torch.autograd.grad(codebook, e)[0]
     ref_grad_z = beta * torch.autograd.grad(commitment, zz)[0]
     torch.testing.assert_close(grad_e, ref_grad_e)
@@ -420,5 +475,7 @@ def test_vector_quantizer_errors():
         layer(torch.randn(1, 2, 4, 4))
     with pytest.raises(ValueError, match="z must"):
         layer(torch.randn(3, 4, 4))
-    with pytest.raises(TypeError, match=r"z must have the codebook's dtype torch\.float32, got torch\.float64"):
+    with pytest.raises(
+        TypeError, match=r"z must have the codebook's dtype torch\.float32, got torch\.float64"
+    ):
         layer(torch.randn(1, 3, 4, 4, dtype=torch.float64))

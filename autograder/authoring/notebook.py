@@ -5,6 +5,7 @@ A solution block is the lines strictly between a line `# BEGIN SOLUTION` and the
 `# END SOLUTION` (line-exact after stripping; nbgrader's and otter's convention). A marker
 without its partner is an error, never silently ignored.
 """
+
 import ast
 import json
 import pathlib
@@ -30,8 +31,9 @@ def blocks(source, where="cell"):
         s = line.strip()
         if s == BEGIN:
             if start is not None:
-                raise MarkerError(f"{where}, line {i + 1}: '{BEGIN}' inside an open block "
-                                  f"(opened at line {start + 1})")
+                raise MarkerError(
+                    f"{where}, line {i + 1}: '{BEGIN}' inside an open block (opened at line {start + 1})"
+                )
             start = i
         elif s == END:
             if start is None:
@@ -47,14 +49,17 @@ def hint(source):
     for line in source.splitlines():
         s = line.strip()
         if s.startswith(HINT):
-            return s[len(HINT):].strip() or DEFAULT_HINT
+            return s[len(HINT) :].strip() or DEFAULT_HINT
     return DEFAULT_HINT
 
 
 def defined_names(code):
     """Names of the top-level def/class statements of a solution block, in order."""
-    return [n.name for n in ast.parse(code).body
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    return [
+        n.name
+        for n in ast.parse(code).body
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
 
 
 # ----------------------------------------------------------------------------- stubs
@@ -63,10 +68,14 @@ def _stub_node(node, lines, msg, out):
     start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
     body0 = node.body[0]
     indent = " " * body0.col_offset
-    has_doc = isinstance(body0, ast.Expr) and isinstance(getattr(body0, "value", None), ast.Constant) \
+    has_doc = (
+        isinstance(body0, ast.Expr)
+        and isinstance(getattr(body0, "value", None), ast.Constant)
         and isinstance(body0.value.value, str)
-    if body0.lineno == node.lineno:                 # `def f(x): return x` on one line
+    )
+    if body0.lineno == node.lineno:  # `def f(x): return x` on one line
         import copy
+
         head = copy.copy(node)
         head.body = [ast.Pass()]
         pad = " " * node.col_offset
@@ -77,9 +86,9 @@ def _stub_node(node, lines, msg, out):
             out.append(f"{indent}{body0.value.value!r}")
             has_doc = False
     else:
-        out.extend(lines[start:body0.lineno - 1])
+        out.extend(lines[start : body0.lineno - 1])
     if has_doc:
-        out.extend(lines[body0.lineno - 1:body0.end_lineno])
+        out.extend(lines[body0.lineno - 1 : body0.end_lineno])
     if isinstance(node, ast.ClassDef):
         methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         for m in methods:
@@ -107,9 +116,12 @@ def stub_block(code, msg):
 
 def solution_bodies(code):
     """The lines of a block that are neither signatures nor docstrings (for leak checks)."""
-    stub = set(line.strip() for line in stub_block(code, "").splitlines())
-    return [line.strip() for line in code.splitlines()
-            if line.strip() and line.strip() not in stub and not line.strip().startswith("#")]
+    stub = {line.strip() for line in stub_block(code, "").splitlines()}
+    return [
+        line.strip()
+        for line in code.splitlines()
+        if line.strip() and line.strip() not in stub and not line.strip().startswith("#")
+    ]
 
 
 # ----------------------------------------------------------------------------- cells
@@ -121,8 +133,8 @@ def rewrite_blocks(source, fn, where="cell"):
         return source
     out, prev = [], 0
     for b, e in spans:
-        out += lines[prev:b + 1]
-        new = fn("\n".join(lines[b + 1:e]) + "\n", source)
+        out += lines[prev : b + 1]
+        new = fn("\n".join(lines[b + 1 : e]) + "\n", source)
         out += new.rstrip("\n").splitlines()
         prev = e
     out += lines[prev:]

@@ -4,12 +4,15 @@
 autograder/README.md; `--check` writes nothing and exits 1 when the README is stale
 (`tests/test_autograder_catalogue.py` runs it). Edit the exercises, never the table.
 """
+
 import pathlib
 
 from .. import exercises as catalogue
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
-BEGIN = "<!-- catalogue: generated from autograder/exercises by `python -m autograder catalogue`; do not edit -->"
+BEGIN = (
+    "<!-- catalogue: generated from autograder/exercises by `python -m autograder catalogue`; do not edit -->"
+)
 END = "<!-- end of the catalogue -->"
 
 
@@ -24,28 +27,41 @@ def _tolerance(ex):
 
 def table():
     """The catalogue as a markdown table: one row per exercise, in catalogue order."""
-    rows = ["| # | exercise | chapter: `exercises/<module>.py` | groups (public + hidden points) "
-            "| tolerance | graded also on | misconceptions recognised |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| # | exercise | chapter: `exercises/<module>.py` | groups (public + hidden points) "
+        "| tolerance | graded also on | misconceptions recognised |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for i, ex in enumerate(catalogue.EXERCISES, 1):
         pub = ex.public_points
-        also = [w for w, on in (("gradients", ex.torch), ("speed", any(g.timing for g in ex.groups)),
-                                ("no forbidden call", bool(ex.forbidden)),
-                                ("the input's type", ex.strict_type),
-                                ("integer results", bool(ex.integer))) if on]
+        also = [
+            w
+            for w, on in (
+                ("gradients", ex.torch),
+                ("speed", any(g.timing for g in ex.groups)),
+                ("no forbidden call", bool(ex.forbidden)),
+                ("the input's type", ex.strict_type),
+                ("integer results", bool(ex.integer)),
+            )
+            if on
+        ]
         miscs = "; ".join(dict.fromkeys(label for label, _ in ex.misconceptions)) or "–"
         kind = " (class)" if ex.kind == "class" else ""
-        rows.append(f"| {i} | `{ex.name}`{kind} | {ex.chapter}: `{ex.module}` "
-                    f"| {len(ex.groups)} ({pub} + {ex.max_points - pub}) | {_tolerance(ex)} "
-                    f"| {', '.join(also) or '–'} | {miscs} |")
+        rows.append(
+            f"| {i} | `{ex.name}`{kind} | {ex.chapter}: `{ex.module}` "
+            f"| {len(ex.groups)} ({pub} + {ex.max_points - pub}) | {_tolerance(ex)} "
+            f"| {', '.join(also) or '–'} | {miscs} |"
+        )
     total = sum(ex.max_points for ex in catalogue.EXERCISES)
     public = sum(ex.public_points for ex in catalogue.EXERCISES)
     rows.append("")
-    rows.append(f"{len(catalogue.EXERCISES)} exercises, {total} points ({public} public, "
-                f"{total - public} hidden), plus the questions of understanding (`questions.py`). "
-                "Tolerance \"by dtype\": rtol=1e-6, atol=1e-8 for float64 inputs, rtol=1e-4, "
-                "atol=1e-5 for float32 (a case may set its own: exact for strings, ints and "
-                "(anti)parallel angles).")
+    rows.append(
+        f"{len(catalogue.EXERCISES)} exercises, {total} points ({public} public, "
+        f"{total - public} hidden), plus the questions of understanding (`questions.py`). "
+        'Tolerance "by dtype": rtol=1e-6, atol=1e-8 for float64 inputs, rtol=1e-4, '
+        "atol=1e-5 for float32 (a case may set its own: exact for strings, ints and "
+        "(anti)parallel angles)."
+    )
     return "\n".join(rows)
 
 

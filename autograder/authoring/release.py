@@ -21,10 +21,10 @@ DIR/requirements.txt (+ requirements-weights.txt) and a DIR/README.md that says 
 notebook that imports any other part of `solutions` gets a warning, and a helper module that
 imports a graded module at its top level is an error.
 """
+
 import ast
 import json
 import pathlib
-
 import re
 
 from .. import hints, questions
@@ -65,10 +65,13 @@ def stub_solutions(cell, ctx):
         text, body = stub_solution(block, fallback)
         ctx["secrets"].extend(body)
         return text
+
     text = notebook.rewrite_blocks(src, stub, ctx["where"])
-    text = "\n".join(ln for ln in text.split("\n")
-                     if ln.strip() not in (notebook.BEGIN, notebook.END)
-                     and not ln.strip().startswith(notebook.HINT))
+    text = "\n".join(
+        ln
+        for ln in text.split("\n")
+        if ln.strip() not in (notebook.BEGIN, notebook.END) and not ln.strip().startswith(notebook.HINT)
+    )
     notebook.set_source(cell, text)
 
 
@@ -87,8 +90,11 @@ def point_hints_cells(cell, ctx):
 
 def keep_tags_only(cell, ctx):
     """Cell metadata keeps only its tags (a solution cell loses the ones that hide it)."""
-    tags = [t for t in cell.get("metadata", {}).get("tags", [])
-            if not (ctx["solution"] and t in ("hide-input", "hide-cell", "remove-input"))]
+    tags = [
+        t
+        for t in cell.get("metadata", {}).get("tags", [])
+        if not (ctx["solution"] and t in ("hide-input", "hide-cell", "remove-input"))
+    ]
     cell["metadata"] = {"tags": tags} if tags else {}
 
 
@@ -110,8 +116,14 @@ def keep_used_attachments(cell, ctx):
             cell.pop("attachments")
 
 
-CELL_STEPS = (stub_solutions, blank_question_answers, point_hints_cells, keep_tags_only,
-              clear_outputs, keep_used_attachments)
+CELL_STEPS = (
+    stub_solutions,
+    blank_question_answers,
+    point_hints_cells,
+    keep_tags_only,
+    clear_outputs,
+    keep_used_attachments,
+)
 
 
 def release_notebook(nb, where="notebook", steps=CELL_STEPS):
@@ -121,8 +133,11 @@ def release_notebook(nb, where="notebook", steps=CELL_STEPS):
     secrets = []
     for i, cell in enumerate(nb.get("cells", [])):
         here = f"{where}, cell {i + 1}"
-        ctx = {"where": here, "secrets": secrets,
-               "solution": bool(notebook.blocks(notebook.cell_source(cell), here))}
+        ctx = {
+            "where": here,
+            "secrets": secrets,
+            "solution": bool(notebook.blocks(notebook.cell_source(cell), here)),
+        }
         for step in steps:
             step(cell, ctx)
     nb["metadata"] = {k: v for k, v in nb.get("metadata", {}).items() if k in KEEP_NB_METADATA}
@@ -143,10 +158,10 @@ def stub_solution(code, fallback):
             out += ["", ""]
         start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
         if node.name in hints.GIVEN:
-            out += lines[start:node.end_lineno]
+            out += lines[start : node.end_lineno]
             continue
         notebook._stub_node(node, lines, hints.stub_message(node.name) or fallback, out)
-        secrets += notebook.solution_bodies("\n".join(lines[start:node.end_lineno]))
+        secrets += notebook.solution_bodies("\n".join(lines[start : node.end_lineno]))
     return "\n".join(out), secrets
 
 
@@ -161,8 +176,10 @@ def blank_answers(src, where="cell"):
             m = ANSWER_LINE.match(line)
             qid = m and m.group(2).replace("_", ".")
             if not m or qid not in questions.BY_ID:
-                raise ValueError(f"{where}, line {i + 1}: {questions.ANSWER_MARK!r} must end a line "
-                                 "`QN_M = <answer>` of a question in autograder/questions.py")
+                raise ValueError(
+                    f"{where}, line {i + 1}: {questions.ANSWER_MARK!r} must end a line "
+                    "`QN_M = <answer>` of a question in autograder/questions.py"
+                )
             line = f"{m.group(1)}{m.group(2)} = None  # your answer: {questions.BY_ID[qid].form}"
         out.append(line)
     return "\n".join(out)
@@ -173,7 +190,7 @@ def _strings(obj, out):
         out.append(obj)
     elif isinstance(obj, list):
         if obj and all(isinstance(x, str) for x in obj):
-            out.append("".join(obj))              # a multi-line source or output text
+            out.append("".join(obj))  # a multi-line source or output text
         else:
             for x in obj:
                 _strings(x, out)
@@ -213,8 +230,10 @@ def _imported_modules(src):
         elif isinstance(node, ast.ImportFrom):
             base = "." * node.level + (node.module or "")
             sep = "" if base == "." * node.level else "."
-            mods += [f"{base}{sep}{a.name}" if base in ("solutions", "." * node.level) else base
-                     for a in node.names]
+            mods += [
+                f"{base}{sep}{a.name}" if base in ("solutions", "." * node.level) else base
+                for a in node.names
+            ]
     return mods
 
 
@@ -232,8 +251,9 @@ def solutions_imports(nb):
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
-        src = "\n".join(ln for ln in notebook.cell_source(cell).splitlines()
-                        if not ln.lstrip().startswith(("%", "!")))
+        src = "\n".join(
+            ln for ln in notebook.cell_source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))
+        )
         try:
             mods = _imported_modules(src)
         except SyntaxError:
@@ -251,6 +271,7 @@ def learner_modules(package=None):
     """
     if package is None:
         import importlib.util
+
         spec = importlib.util.find_spec("solutions")
         if spec is None or not spec.submodule_search_locations:
             raise ImportError("release needs the `solutions` package to copy its helpers")
@@ -261,8 +282,10 @@ def learner_modules(package=None):
         top = [node for node in ast.parse(text).body if isinstance(node, (ast.Import, ast.ImportFrom))]
         bad = [m for node in top for m in _imported_modules(ast.unparse(node)) if not _shipped(m)]
         if bad:
-            raise ValueError(f"solutions/{name}.py imports {bad[0]} at its top level: learners "
-                             "would get graded code; import it inside the function that needs it")
+            raise ValueError(
+                f"solutions/{name}.py imports {bad[0]} at its top level: learners "
+                "would get graded code; import it inside the function that needs it"
+            )
         texts[f"{name}.py"] = text
     return texts
 
@@ -293,9 +316,11 @@ def learner_autograder():
     """{relative path: text} of the autograder package as learners get it: its modules and
     subpackages (the self-check and the `check` command), without the Gradescope entry point."""
     folder = pathlib.Path(__file__).resolve().parents[1]
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(folder.rglob("*.py"))
-            if p.relative_to(folder).parts[0] != "gradescope" and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*.py"))
+        if p.relative_to(folder).parts[0] != "gradescope" and "__pycache__" not in p.parts
+    }
 
 
 def release(src, out, answers=True, helpers=True, warn=print):
@@ -316,13 +341,15 @@ def release(src, out, answers=True, helpers=True, warn=print):
         check_no_leak(student, secrets, str(p))
         cells = solutions_imports(student)
         if cells:
-            warn(f"warning: {p.name} imports graded code from `solutions` (cell "
-                 f"{', '.join(map(str, cells))}): learners get only solutions."
-                 f"{{{','.join(LEARNER_MODULES)}}}, so these cells fail in the student edition")
+            warn(
+                f"warning: {p.name} imports graded code from `solutions` (cell "
+                f"{', '.join(map(str, cells))}): learners get only solutions."
+                f"{{{','.join(LEARNER_MODULES)}}}, so these cells fail in the student edition"
+            )
         target = out / p.name
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    if helper_texts:                        # what a learner needs beside the notebooks
+    if helper_texts:  # what a learner needs beside the notebooks
         files = {f"solutions/{n}": t for n, t in helper_texts.items()}
         files.update({f"autograder/{n}": t for n, t in learner_autograder().items()})
         files["README.md"] = LEARNER_README
@@ -336,5 +363,6 @@ def release(src, out, answers=True, helpers=True, warn=print):
             written.append(out / name)
     if answers:
         from .. import answers as answers_mod
+
         written += list(answers_mod.write(out))
     return written

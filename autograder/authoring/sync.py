@@ -5,6 +5,7 @@ named between the markers are replaced, in the same order, by `inspect.getsource
 same names in the chapter's module (`solutions.<module>`, from the registry, else from the
 notebook's chapter number). `check=True` writes nothing and returns the drift.
 """
+
 import importlib
 import inspect
 import pathlib
@@ -30,8 +31,10 @@ def module_for(name, nb_path):
         return importlib.import_module(f"solutions.{ex.module}")
     chapter = notebook.chapter_of(nb_path)
     if chapter not in catalogue.CHAPTERS:
-        raise LookupError(f"{nb_path}: cannot tell the module of {name!r} (not an exercise, "
-                          "and the notebook name has no chapter number)")
+        raise LookupError(
+            f"{nb_path}: cannot tell the module of {name!r} (not an exercise, "
+            "and the notebook name has no chapter number)"
+        )
     return importlib.import_module(f"solutions.{catalogue.CHAPTERS[chapter]}")
 
 
@@ -58,10 +61,11 @@ def sync_notebook(path, check=False):
             continue
         seen = []
 
-        def regenerate(block, _src):
+        def regenerate(block, _src, seen=seen):
             names = notebook.defined_names(block)
             seen.extend(names)
             return block_source(names, path) if names else block
+
         new = notebook.rewrite_blocks(src, regenerate, f"{path}, cell {i + 1}")
         if new != src:
             drifts.append(Drift(str(path), i, seen))

@@ -12,10 +12,10 @@ run by the learner's self-check) or hidden (drawn at grading from the instructor
 The expected answer of a case is whatever the reference (`solutions`) returns or raises on it,
 computed by the grader. Nothing here imports `solutions`: learners receive this package without it.
 """
+
 import importlib
 
-from ._base import (CHAPTERS, EXACT, F32, F64, PUBLIC_SEED, C, Case, E, Exercise, Group, T,
-                    tolerance)
+from ._base import CHAPTERS, EXACT, F32, F64, PUBLIC_SEED, C, Case, E, Exercise, Group, T, tolerance
 
 CHAPTER_MODULES = {n: importlib.import_module(f"{__name__}.{m}") for n, m in CHAPTERS.items()}
 """Chapter number -> its module of exercises (autograder.exercises.<CHAPTERS[n]>)."""
@@ -23,7 +23,7 @@ CHAPTER_MODULES = {n: importlib.import_module(f"{__name__}.{m}") for n, m in CHA
 EXERCISES = [ex for n, mod in sorted(CHAPTER_MODULES.items()) for ex in mod.EXERCISES]
 """Every exercise, in catalogue order (chapter by chapter, as EXERCISES.md numbers them)."""
 
-for _ex in EXERCISES:                    # a chapter module lists only its own chapter's exercises
+for _ex in EXERCISES:  # a chapter module lists only its own chapter's exercises
     assert CHAPTERS[_ex.chapter] == CHAPTER_MODULES[_ex.chapter].__name__.rsplit(".", 1)[1], _ex.name
     assert _ex in CHAPTER_MODULES[_ex.chapter].EXERCISES, _ex.name
 
@@ -37,5 +37,21 @@ def get(name):
         raise KeyError(f"unknown exercise {name!r}; known: {', '.join(BY_NAME)}") from None
 
 
-__all__ = ["CHAPTERS", "CHAPTER_MODULES", "EXERCISES", "BY_NAME", "get", "Exercise", "Group",
-           "Case", "T", "C", "E", "tolerance", "F64", "F32", "EXACT", "PUBLIC_SEED"]
+__all__ = [
+    "CHAPTERS",
+    "CHAPTER_MODULES",
+    "EXERCISES",
+    "BY_NAME",
+    "get",
+    "Exercise",
+    "Group",
+    "Case",
+    "T",
+    "C",
+    "E",
+    "tolerance",
+    "F64",
+    "F32",
+    "EXACT",
+    "PUBLIC_SEED",
+]

@@ -11,9 +11,10 @@ whatever the reference (`solutions`) returns or raises on it, computed by the gr
 
 Nothing here imports `solutions`: learners receive this package without it.
 """
+
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -28,19 +29,31 @@ CHAPTERS = {
 """Chapter number -> the one name of its notebook (book/0N_<name>.ipynb), its reference module
 (solutions/<name>.py) and its exercises (autograder/exercises/<name>.py). Written only here."""
 
-F64 = (1e-6, 1e-8)   # (rtol, atol) for float64 inputs
-F32 = (1e-4, 1e-5)   # for float32 inputs
+F64 = (1e-6, 1e-8)  # (rtol, atol) for float64 inputs
+F32 = (1e-4, 1e-5)  # for float32 inputs
 EXACT = (0.0, 0.0)
 PUBLIC_SEED = 20261123
 
 CONV_FORBIDDEN = (
-    "torch.nn.functional.conv1d", "torch.nn.functional.conv2d", "torch.nn.functional.conv3d",
-    "torch.nn.functional.conv_transpose1d", "torch.nn.functional.conv_transpose2d",
-    "torch.nn.functional.unfold", "torch.nn.functional.fold",
-    "torch.conv1d", "torch.conv2d", "torch.conv3d", "torch.convolution",
-    "torch.conv_transpose1d", "torch.conv_transpose2d", "torch._C._nn.im2col",
-    "torch.nn.Conv2d", "torch.nn.Unfold", "torch.nn.Fold",
-    "scipy.signal.*", "scipy.ndimage.*",
+    "torch.nn.functional.conv1d",
+    "torch.nn.functional.conv2d",
+    "torch.nn.functional.conv3d",
+    "torch.nn.functional.conv_transpose1d",
+    "torch.nn.functional.conv_transpose2d",
+    "torch.nn.functional.unfold",
+    "torch.nn.functional.fold",
+    "torch.conv1d",
+    "torch.conv2d",
+    "torch.conv3d",
+    "torch.convolution",
+    "torch.conv_transpose1d",
+    "torch.conv_transpose2d",
+    "torch._C._nn.im2col",
+    "torch.nn.Conv2d",
+    "torch.nn.Unfold",
+    "torch.nn.Fold",
+    "scipy.signal.*",
+    "scipy.ndimage.*",
 )
 
 
@@ -48,6 +61,7 @@ CONV_FORBIDDEN = (
 @dataclass(frozen=True)
 class T:
     """A torch tensor argument (built in the process that runs the case)."""
+
     array: np.ndarray
     grad: bool = False
 
@@ -56,36 +70,36 @@ class T:
 class Case:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
-    note: str = ""                 # shown in feedback: "antiparallel vectors"
-    tol: tuple | None = None       # (rtol, atol) overriding the exercise's
-    call: str = "function"         # or "module" (a class: construct, load state, forward)
-    repeat: int = 0                # > 0: time the call (vectorisation check)
-    raises: str | None = None      # the reference raises this (an expected error)
+    note: str = ""  # shown in feedback: "antiparallel vectors"
+    tol: tuple | None = None  # (rtol, atol) overriding the exercise's
+    call: str = "function"  # or "module" (a class: construct, load state, forward)
+    repeat: int = 0  # > 0: time the call (vectorisation check)
+    raises: str | None = None  # the reference raises this (an expected error)
 
 
 @dataclass
 class Group:
     name: str
     points: int
-    make: Callable               # rng -> list[Case]
+    make: Callable  # rng -> list[Case]
     public: bool = True
-    timing: bool = False         # a vectorisation group: values and speed
+    timing: bool = False  # a vectorisation group: values and speed
 
 
 @dataclass
 class Exercise:
     name: str
-    chapter: int                 # the module is CHAPTERS[chapter]: solutions.<module>
+    chapter: int  # the module is CHAPTERS[chapter]: solutions.<module>
     groups: list
-    kind: str = "function"       # "function" or "class"
-    torch: bool = False          # graded on gradients too
+    kind: str = "function"  # "function" or "class"
+    torch: bool = False  # graded on gradients too
     forbidden: tuple = ()
-    tol: tuple | None = None     # overrides the dtype rule (rtol, atol)
-    judge: Callable | None = None          # custom pass/fail (inputs, expected, got, tol)
-    misconceptions: list = field(default_factory=list)   # [(label, fn(inputs, expected))]
-    strict_type: bool = False    # numpy in → numpy out, torch in → torch out
-    integer: tuple = ()          # parts of the result that must be integers: "result", "result[0]"
-    slowdown: float = 10.0       # vectorisation: fail when slower than this × reference
+    tol: tuple | None = None  # overrides the dtype rule (rtol, atol)
+    judge: Callable | None = None  # custom pass/fail (inputs, expected, got, tol)
+    misconceptions: list = field(default_factory=list)  # [(label, fn(inputs, expected))]
+    strict_type: bool = False  # numpy in → numpy out, torch in → torch out
+    integer: tuple = ()  # parts of the result that must be integers: "result", "result[0]"
+    slowdown: float = 10.0  # vectorisation: fail when slower than this × reference
 
     @property
     def module(self):
@@ -154,7 +168,7 @@ def _transposed(args, kwargs, expected):
         return None
     swapped = np.swapaxes(expected, -1, -2)
     if swapped.shape == expected.shape and np.allclose(swapped, expected):
-        return None              # symmetric: a transposed answer is a right answer
+        return None  # symmetric: a transposed answer is a right answer
     return swapped
 
 
@@ -170,7 +184,6 @@ def _fixed(*cases):
 
 
 # correlate2d and convolve2d are graded on the same inputs (the answers differ by the flip)
-
 
 
 # shared worked examples (seed 003): chapters 3 and 4

@@ -3,15 +3,23 @@
 The chapter's exercises as data (the reference is `solutions/vector_quantisation.py`):
 case generators (rng -> cases), the known wrong answers (misconceptions) and custom judges,
 then the chapter's `EXERCISES`, in catalogue order."""
+
 import math
 
 import numpy as np
 
 from ._base import C, Case, Exercise, T, _blobs, _fixed, _g, _normal
 
-
-_SEED_FEATURES = np.array([[121.6, 147.2, 108.8], [96.9, 160.6, 140.8], [51.2, 38.4, 108.8],
-                           [204.9, 179.2, 172.8], [40.5, 56.3, 98.6], [168.2, 182.1, 192.3]])
+_SEED_FEATURES = np.array(
+    [
+        [121.6, 147.2, 108.8],
+        [96.9, 160.6, 140.8],
+        [51.2, 38.4, 108.8],
+        [204.9, 179.2, 172.8],
+        [40.5, 56.3, 98.6],
+        [168.2, 182.1, 192.3],
+    ]
+)
 _SEED_CODES = np.array([[109.2, 153.9, 124.8], [45.9, 47.4, 103.7], [186.6, 180.7, 182.6]])
 
 
@@ -27,8 +35,11 @@ def _vq_random(rng):
 
 
 def _kmeans_random(rng):
-    return [C(_blobs(rng, 60, 2, 3), 3), C(_blobs(rng, 90, 4, 5), 5, seed=3),
-            C(_blobs(rng, 40, 3, 2), 2, iters=10)]
+    return [
+        C(_blobs(rng, 60, 2, 3), 3),
+        C(_blobs(rng, 90, 4, 5), 5, seed=3),
+        C(_blobs(rng, 40, 3, 2), 2, iters=10),
+    ]
 
 
 def _image(rng, h, w, colours):
@@ -43,11 +54,10 @@ def _quant_random(rng):
 
 
 def _vqmod(rng, num_codes, dim, B, H, W, beta=None):
-    book = _normal(rng, num_codes, dim, dtype=np.float32)    # nn.Embedding is float32
+    book = _normal(rng, num_codes, dim, dtype=np.float32)  # nn.Embedding is float32
     z = _normal(rng, B, dim, H, W, dtype=np.float32)
     kwargs = {} if beta is None else {"beta": beta}
-    return Case(args=((num_codes, dim), kwargs, {"codebook.weight": book}, (T(z, grad=True),)),
-                call="module")
+    return Case(args=((num_codes, dim), kwargs, {"codebook.weight": book}, (T(z, grad=True),)), call="module")
 
 
 def _vqmod_examples(rng):
@@ -60,7 +70,7 @@ def _vqmod_random(rng):
 
 def _vq_squared(args, kwargs, expected):
     codes, dists = expected
-    return (codes, dists ** 2)
+    return (codes, dists**2)
 
 
 def _lloyd_fixed_point(X, codes, atol):
@@ -88,8 +98,9 @@ def _judge_kmeans(args, kwargs, expected, got, tol):
     book, dist = got
     book = np.asarray(book, dtype=float) if isinstance(book, np.ndarray) else None
     if book is None or book.shape != (k, obs.shape[1]):
-        return False, f"code_book: expected shape {(k, obs.shape[1])}, got " + \
-            (f"{book.shape}" if book is not None else "no array")
+        return False, f"code_book: expected shape {(k, obs.shape[1])}, got " + (
+            f"{book.shape}" if book is not None else "no array"
+        )
     if not np.all(np.isfinite(book)):
         return False, "code_book has NaN or infinite entries (an empty cluster?)"
     try:
@@ -99,18 +110,22 @@ def _judge_kmeans(args, kwargs, expected, got, tol):
     nearest = np.sqrt(((obs[:, None, :] - book[None]) ** 2).sum(-1)).min(1)
     true = nearest.mean()
     if not math.isclose(dist, true, rel_tol=1e-6, abs_tol=1e-6):
-        sq = (nearest ** 2).mean()
+        sq = (nearest**2).mean()
         hint = " (that is the mean *squared* distance)" if math.isclose(dist, sq, rel_tol=1e-6) else ""
-        return False, (f"distortion {dist:.6g} disagrees with the mean Euclidean distance "
-                       f"to your code_book, {true:.6g}{hint}")
+        return False, (
+            f"distortion {dist:.6g} disagrees with the mean Euclidean distance "
+            f"to your code_book, {true:.6g}{hint}"
+        )
     ref = float(expected[1])
     if dist <= 1.25 * ref + 1e-9:
         return True, ""
     why = _lloyd_fixed_point(obs, book, 1e-6 * (1 + np.abs(obs).max()))
     if why is None:
         return True, ""
-    return False, (f"distortion {dist:.6g} is more than 1.25 × the reference's {ref:.6g}, and "
-                   f"the code book is not a converged Lloyd's algorithm: {why}")
+    return False, (
+        f"distortion {dist:.6g} is more than 1.25 × the reference's {ref:.6g}, and "
+        f"the code book is not a converged Lloyd's algorithm: {why}"
+    )
 
 
 def _judge_quantize(args, kwargs, expected, got, tol):
@@ -134,38 +149,68 @@ def _judge_quantize(args, kwargs, expected, got, tol):
     X, P = image.reshape(-1, 3).astype(float), palette.astype(float)
     d = np.sqrt(((X[:, None, :] - P[None]) ** 2).sum(-1))
     mine = d[np.arange(len(X)), index.ravel()]
-    if np.any(mine > d.min(axis=1) + 1.0):                # 1.0: uint8 rounding of the codes
-        return False, (f"MSE {mse:.2f} is more than 1.25 × the reference's {ref:.2f} + 1, and "
-                       "some pixels are not given their nearest colour")
+    if np.any(mine > d.min(axis=1) + 1.0):  # 1.0: uint8 rounding of the codes
+        return False, (
+            f"MSE {mse:.2f} is more than 1.25 × the reference's {ref:.2f} + 1, and "
+            "some pixels are not given their nearest colour"
+        )
     for j in range(len(P)):
         gap = np.abs(X[index.ravel() == j].mean(axis=0) - P[j]).max()
         if gap > 0.5 + 1e-6:
-            return False, (f"MSE {mse:.2f} is more than 1.25 × the reference's {ref:.2f} + 1, "
-                           f"and colour {j} is {gap:.3g} away from the mean of its pixels")
+            return False, (
+                f"MSE {mse:.2f} is more than 1.25 × the reference's {ref:.2f} + 1, "
+                f"and colour {j} is {gap:.3g} away from the mean of its pixels"
+            )
     return True, ""
 
 
 EXERCISES = [
-    Exercise("vq", 5, [
-        _g("worked example (seed 004)", 2, _fixed(C(_SEED_FEATURES, _SEED_CODES))),
-        _g("ties go to the lowest index", 1, _fixed(
-            C([[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]),
-            C([[2.0, 2.0]], [[1.0, 1.0], [1.0, 1.0]]))),
-        _g("random points", 2, _vq_random),
-        _g("hidden random points", 3, _vq_random, public=False)],
-        tol=(1e-6, 1e-6), integer=("result[0]",),
-        misconceptions=[("squared distances instead of plain Euclidean distances", _vq_squared)]),
-    Exercise("kmeans", 5, [
-        _g("worked example (seed 004)", 2, _fixed(C(_SEED_FEATURES, 3, seed=4321))),
-        _g("clustered random points", 2, _kmeans_random),
-        _g("hidden clustered points", 3, _kmeans_random, public=False)],
-        judge=_judge_kmeans),
-    Exercise("quantize_image", 5, [
-        _g("small images", 2, _quant_random),
-        _g("hidden small images", 3, _quant_random, public=False)],
-        judge=_judge_quantize),
-    Exercise("VectorQuantizer", 5, [
-        _g("small codebooks: values and gradients", 3, _vqmod_examples),
-        _g("random codebooks", 2, _vqmod_random),
-        _g("hidden random codebooks", 3, _vqmod_random, public=False)],
-        kind="class", torch=True, integer=("result[2]",))]
+    Exercise(
+        "vq",
+        5,
+        [
+            _g("worked example (seed 004)", 2, _fixed(C(_SEED_FEATURES, _SEED_CODES))),
+            _g(
+                "ties go to the lowest index",
+                1,
+                _fixed(
+                    C([[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]),
+                    C([[2.0, 2.0]], [[1.0, 1.0], [1.0, 1.0]]),
+                ),
+            ),
+            _g("random points", 2, _vq_random),
+            _g("hidden random points", 3, _vq_random, public=False),
+        ],
+        tol=(1e-6, 1e-6),
+        integer=("result[0]",),
+        misconceptions=[("squared distances instead of plain Euclidean distances", _vq_squared)],
+    ),
+    Exercise(
+        "kmeans",
+        5,
+        [
+            _g("worked example (seed 004)", 2, _fixed(C(_SEED_FEATURES, 3, seed=4321))),
+            _g("clustered random points", 2, _kmeans_random),
+            _g("hidden clustered points", 3, _kmeans_random, public=False),
+        ],
+        judge=_judge_kmeans,
+    ),
+    Exercise(
+        "quantize_image",
+        5,
+        [_g("small images", 2, _quant_random), _g("hidden small images", 3, _quant_random, public=False)],
+        judge=_judge_quantize,
+    ),
+    Exercise(
+        "VectorQuantizer",
+        5,
+        [
+            _g("small codebooks: values and gradients", 3, _vqmod_examples),
+            _g("random codebooks", 2, _vqmod_random),
+            _g("hidden random codebooks", 3, _vqmod_random, public=False),
+        ],
+        kind="class",
+        torch=True,
+        integer=("result[2]",),
+    ),
+]

@@ -23,6 +23,7 @@ Isolation, from the outside in:
     second layer, which turns most refusals into readable feedback;
   - results come back as JSON + `.npz` read with allow_pickle=False and size caps.
 """
+
 import json
 import os
 import pathlib
@@ -38,26 +39,49 @@ from dataclasses import dataclass
 
 import numpy as np
 
-HERE = pathlib.Path(__file__).resolve().parent   # autograder/sandbox
+HERE = pathlib.Path(__file__).resolve().parent  # autograder/sandbox
 PROJECT = HERE.parents[1]
 # imported once by each fork server (the chapter notebooks' imports and their likely friends)
-PRELOAD = ["numpy", "numpy.lib.stride_tricks", "scipy", "scipy.signal", "scipy.ndimage",
-           "scipy.sparse", "scipy.spatial", "scipy.spatial.distance", "scipy.cluster",
-           "scipy.cluster.vq", "scipy.linalg", "scipy.special", "scipy.stats", "torch",
-           "torch.nn", "torch.nn.functional", "matplotlib", "matplotlib.pyplot",
-           "mpl_toolkits.mplot3d", "mpl_toolkits.mplot3d.art3d", "pyts", "pyts.image", "skimage",
-           "threadpoolctl", "PIL", "PIL.Image", "tqdm"]
+PRELOAD = [
+    "numpy",
+    "numpy.lib.stride_tricks",
+    "scipy",
+    "scipy.signal",
+    "scipy.ndimage",
+    "scipy.sparse",
+    "scipy.spatial",
+    "scipy.spatial.distance",
+    "scipy.cluster",
+    "scipy.cluster.vq",
+    "scipy.linalg",
+    "scipy.special",
+    "scipy.stats",
+    "torch",
+    "torch.nn",
+    "torch.nn.functional",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "mpl_toolkits.mplot3d",
+    "mpl_toolkits.mplot3d.art3d",
+    "pyts",
+    "pyts.image",
+    "skimage",
+    "threadpoolctl",
+    "PIL",
+    "PIL.Image",
+    "tqdm",
+]
 
 
 @dataclass
 class Limits:
-    wall: float = 10.0            # seconds of wall clock per exercise
-    cpu: float = 10.0             # CPU seconds per exercise (a whole child: × exercises + 1)
-    memory: int = 2 << 30         # bytes of address space on top of the server's
-    output: int = 1 << 20         # bytes of captured stdout + stderr per submission
-    file: int = 256 << 20         # largest file the child may write (its results included)
-    source: int = 20 << 20        # largest learner file read
-    load: float = 30.0            # seconds to load the definitions
+    wall: float = 10.0  # seconds of wall clock per exercise
+    cpu: float = 10.0  # CPU seconds per exercise (a whole child: × exercises + 1)
+    memory: int = 2 << 30  # bytes of address space on top of the server's
+    output: int = 1 << 20  # bytes of captured stdout + stderr per submission
+    file: int = 256 << 20  # largest file the child may write (its results included)
+    source: int = 20 << 20  # largest learner file read
+    load: float = 30.0  # seconds to load the definitions
 
     def as_dict(self):
         return dict(self.__dict__)
@@ -76,8 +100,11 @@ def wall_read():
     """The folders a walled child may read: the standard library (lib-dynload included),
     libpython's folder, and the site-packages the fork server imports from."""
     paths = []
-    for p in [sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("platstdlib"),
-              sysconfig.get_config_var("LIBDIR")] + site_paths():
+    for p in [
+        sysconfig.get_paths().get("stdlib"),
+        sysconfig.get_paths().get("platstdlib"),
+        sysconfig.get_config_var("LIBDIR"),
+    ] + site_paths():
         if p and os.path.isdir(p) and p not in paths:
             paths.append(p)
     return paths
@@ -92,9 +119,10 @@ def wall_never():
 def isolation_available():
     """What the kernel offers here: {"landlock": ABI or 0, "seccomp": bool, "missing": [...]}."""
     from . import wall
+
     try:
         return wall.probe()
-    except Exception as e:  # noqa: BLE001 - not Linux/x86-64, no libc
+    except Exception as e:
         return {"landlock": 0, "seccomp": False, "missing": [f"no kernel isolation here ({e})"]}
 
 
@@ -108,8 +136,12 @@ def write_cases(directory, cases):
             items.append([tree, sorted(arr)])
             for k, v in arr.items():
                 arrays[f"{name}.{ci}.{k}"] = v
-        spec[name] = {"chapter": c["chapter"], "kind": c["kind"], "forbidden": list(c["forbidden"]),
-                      "cases": items}
+        spec[name] = {
+            "chapter": c["chapter"],
+            "kind": c["kind"],
+            "forbidden": list(c["forbidden"]),
+            "cases": items,
+        }
     jpath, npath = directory / "cases.json", directory / "cases.npz"
     jpath.write_text(json.dumps(spec), encoding="utf-8")
     with open(npath, "wb") as f:
@@ -120,6 +152,7 @@ def write_cases(directory, cases):
 def _nogroup():
     try:
         import grp
+
         return grp.getgrnam("nogroup").gr_gid
     except KeyError:
         return 65534
@@ -135,12 +168,14 @@ def claim_uid():
     if os.geteuid() != 0:
         return None, None, None
     import fcntl
+
     base = int(os.environ.get("AUTOGRADER_UID_BASE", "64000"))
     for uid in range(base, base + 1000):
         try:
             import pwd
+
             pwd.getpwuid(uid)
-            continue                      # a real account: not ours to use
+            continue  # a real account: not ours to use
         except KeyError:
             pass
         fd = os.open(f"/tmp/.autograder-uid-{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
@@ -153,8 +188,11 @@ def claim_uid():
         why = _can_switch(uid, gid)
         if why:
             os.close(fd)
-            print(f"autograder: warning: running as root but {why}: learner code runs as "
-                  "root (the other limits apply)", file=sys.stderr)
+            print(
+                f"autograder: warning: running as root but {why}: learner code runs as "
+                "root (the other limits apply)",
+                file=sys.stderr,
+            )
             return None, None, None
         return uid, gid, fd
     raise RuntimeError("no free sandbox uid")
@@ -164,6 +202,7 @@ def _can_switch(uid, gid):
     """None when a child can drop to (uid, gid) and still read the installed packages, else
     why not (a container without CAP_SETUID; a virtual environment under a private folder)."""
     import numpy
+
     needed = [os.path.dirname(numpy.__file__)]
     pid = os.fork()
     if pid == 0:
@@ -171,15 +210,17 @@ def _can_switch(uid, gid):
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             os._exit(1)
         ok = all(os.access(p, os.R_OK | os.X_OK) for p in needed)
         os._exit(0 if ok else 2)
     _, status = os.waitpid(pid, 0)
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
-    return {0: None, 2: f"uid {uid} cannot read the installed packages ({needed[0]}); make "
-                        "the course folder readable by others"}.get(
-        code, f"cannot switch to uid {uid} here (no CAP_SETUID?)")
+    return {
+        0: None,
+        2: f"uid {uid} cannot read the installed packages ({needed[0]}); make "
+        "the course folder readable by others",
+    }.get(code, f"cannot switch to uid {uid} here (no CAP_SETUID?)")
 
 
 class ServerDied(RuntimeError):
@@ -206,21 +247,36 @@ class ForkServer:
         private = pathlib.Path(tempfile.mkdtemp(prefix="ag-server-"))
         os.chmod(private, 0o700)
         jpath, npath = write_cases(private, self.cases)
-        cfg = {"sys_path": site_paths(), "harness": str(HERE / "harness.py"),
-               "loader": str(HERE / "loader.py"), "cases_json": str(jpath),
-               "cases_npz": str(npath), "preload": PRELOAD, "wall": str(HERE / "wall.py"),
-               "wall_read": wall_read(), "wall_never": wall_never(),
-               "vgg": str(PROJECT / "solutions" / "vgg.py")}
+        cfg = {
+            "sys_path": site_paths(),
+            "harness": str(HERE / "harness.py"),
+            "loader": str(HERE / "loader.py"),
+            "cases_json": str(jpath),
+            "cases_npz": str(npath),
+            "preload": PRELOAD,
+            "wall": str(HERE / "wall.py"),
+            "wall_read": wall_read(),
+            "wall_never": wall_never(),
+            "vgg": str(PROJECT / "solutions" / "vgg.py"),
+        }
         cpath = private / "config.json"
         cpath.write_text(json.dumps(cfg), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
-        env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                    "MPLBACKEND": "Agg"})
+        env.update(
+            {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+        )
         self.private = private
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(HERE / "forkserver.py"), str(cpath)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, cwd=private, text=True, bufsize=1, start_new_session=True)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=private,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
         return self
 
     def wait_ready(self):
@@ -254,11 +310,20 @@ class ForkServer:
         safe: a folder the child cannot reach, where the server moves each result as soon as
         the child reports it (read them with read_results(safe, name))."""
         from ..exercises import EXERCISES
-        job = {"files": files, "exercises": exercises, "scratch": str(scratch),
-               "safe": str(safe) if safe else None,
-               "chapters": {ex.name: ex.chapter for ex in EXERCISES},
-               "uid": self.uid, "gid": self.gid, "limits": limits.as_dict(),
-               "deny": self.deny, "allow": [sys.prefix, str(scratch)], "wall": self.wall}
+
+        job = {
+            "files": files,
+            "exercises": exercises,
+            "scratch": str(scratch),
+            "safe": str(safe) if safe else None,
+            "chapters": {ex.name: ex.chapter for ex in EXERCISES},
+            "uid": self.uid,
+            "gid": self.gid,
+            "limits": limits.as_dict(),
+            "deny": self.deny,
+            "allow": [sys.prefix, str(scratch)],
+            "wall": self.wall,
+        }
         if not self.alive():
             self.start()
         # a watchdog on the server itself: every exercise at its limit, loading, and a margin
@@ -299,7 +364,7 @@ class ForkServer:
             try:
                 os.setuid(self.uid)
                 os.kill(-1, 9)
-            except BaseException:  # noqa: BLE001
+            except BaseException:
                 pass
             os._exit(0)
         os.waitpid(pid, 0)
@@ -356,8 +421,13 @@ def isolation_plan(hidden, allow_weak=False, wall=True):
         missing.append("Landlock" + "".join(f" ({m})" for m in probe["missing"] if "andlock" in m))
     if wall and not seccomp:
         missing.append("seccomp" + "".join(f" ({m})" for m in probe["missing"] if "seccomp" in m))
-    return {"landlock": landlock, "seccomp": seccomp, "require": hidden and not allow_weak,
-            "weak": missing, "kernel": probe}
+    return {
+        "landlock": landlock,
+        "seccomp": seccomp,
+        "require": hidden and not allow_weak,
+        "weak": missing,
+        "kernel": probe,
+    }
 
 
 def describe_isolation(iso):
@@ -366,19 +436,24 @@ def describe_isolation(iso):
         return "Isolation: unknown (no child reported it)."
     parts = []
     abi = iso.get("landlock_abi")
-    parts.append(f"Landlock ABI {abi} (files, no execute"
-                 + (", no TCP" if abi and abi >= 4 else "")
-                 + (", no signals or abstract sockets out" if abi and abi >= 6 else "") + ")"
-                 if abi else "no Landlock")
-    parts.append("seccomp on (no new process, exec, socket, ptrace)" if iso.get("seccomp")
-                 else "seccomp off")
+    parts.append(
+        f"Landlock ABI {abi} (files, no execute"
+        + (", no TCP" if abi and abi >= 4 else "")
+        + (", no signals or abstract sockets out" if abi and abi >= 6 else "")
+        + ")"
+        if abi
+        else "no Landlock"
+    )
+    parts.append("seccomp on (no new process, exec, socket, ptrace)" if iso.get("seccomp") else "seccomp off")
     parts.append(f"uid switch to {iso['uid']}" if iso.get("uid_switch") else "no uid switch")
     parts.append("audit hook on")
     lim = iso.get("limits") or {}
     if lim:
-        parts.append(f"limits: {lim.get('wall', 0):g} s wall and {lim.get('cpu', 0):g} s CPU an "
-                     f"exercise, {int(lim.get('memory', 0)) >> 20} MiB memory, "
-                     f"{int(lim.get('output', 0)) >> 10} KiB output")
+        parts.append(
+            f"limits: {lim.get('wall', 0):g} s wall and {lim.get('cpu', 0):g} s CPU an "
+            f"exercise, {int(lim.get('memory', 0)) >> 20} MiB memory, "
+            f"{int(lim.get('output', 0)) >> 10} KiB output"
+        )
     text = "Isolation: " + "; ".join(parts) + "."
     if iso.get("weak"):
         text += " WEAK: " + "; ".join(iso["weak"]) + "."
@@ -390,16 +465,21 @@ def isolation_report(replies, plan, limits):
     reports = [r.get("isolation") for r in replies if r is not None]
     seen = [r for r in reports if isinstance(r, dict)]
     abi = min((int(r.get("landlock") or 0) for r in seen), default=0)
-    iso = {"landlock_abi": abi, "seccomp": bool(seen) and all(r.get("seccomp") for r in seen),
-           "uid_switch": bool(seen) and all(r.get("uid") not in (None, 0) for r in seen)
-           and os.geteuid() == 0,
-           "uid": seen[0].get("uid") if seen else None, "audit_hook": True,
-           "limits": limits.as_dict(),
-           "wall_ms": max((r.get("wall_ms") or 0 for r in seen), default=None)}
+    iso = {
+        "landlock_abi": abi,
+        "seccomp": bool(seen) and all(r.get("seccomp") for r in seen),
+        "uid_switch": bool(seen) and all(r.get("uid") not in (None, 0) for r in seen) and os.geteuid() == 0,
+        "uid": seen[0].get("uid") if seen else None,
+        "audit_hook": True,
+        "limits": limits.as_dict(),
+        "wall_ms": max((r.get("wall_ms") or 0 for r in seen), default=None),
+    }
     weak = []
     if plan.get("landlock") and not abi or plan.get("seccomp") and not iso["seccomp"]:
-        weak.append("a child could not install the kernel's wall: "
-                    + "; ".join(e for r in seen for e in r.get("errors", []))[:300])
+        weak.append(
+            "a child could not install the kernel's wall: "
+            + "; ".join(e for r in seen for e in r.get("errors", []))[:300]
+        )
     weak += plan.get("weak", [])
     if weak:
         iso["weak"] = weak

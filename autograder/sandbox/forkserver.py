@@ -22,6 +22,7 @@ definitions (see loader.py); runs each exercise's cases with harness.run_case, w
 <scratch>/out/<exercise>.json/.npz. The server kills the whole group on a time or output
 limit, and starts a new child for the exercises not yet run.
 """
+
 import json
 import os
 import resource
@@ -30,10 +31,12 @@ import signal
 import sys
 import time
 
-CFG = json.load(open(sys.argv[1], encoding="utf-8"))
+with open(sys.argv[1], encoding="utf-8") as _cfg:
+    CFG = json.load(_cfg)
 sys.path[:0] = CFG["sys_path"]
-os.environ.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "MPLBACKEND": "Agg"})
+os.environ.update(
+    {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+)
 
 import importlib  # noqa: E402
 import importlib.util  # noqa: E402
@@ -56,34 +59,77 @@ wall = _load_by_path("_ag_wall", CFG["wall"]) if CFG.get("wall") else None
 # Preload the standard library (a child running as another uid may not be able to read
 # it: a Python installed under /root, say) and the packages learners import, so that a
 # child pays for none of it. Modules with side effects at import are skipped.
-STDLIB_SKIP = {"antigravity", "this", "tkinter", "idlelib", "turtle", "turtledemo", "__main__",
-               "test", "lib2to3", "ensurepip", "venv", "pydoc_data", "readline", "curses",
-               "_curses", "_curses_panel", "dbm", "_dbm", "_gdbm", "crypt", "_crypt", "nis",
-               "spwd", "ossaudiodev", "_tkinter", "xxlimited", "xxlimited_35", "xxsubtype",
-               "_xxsubinterpreters", "_xxtestfuzz", "_ctypes_test", "sre_compile", "sre_parse",
-               "sre_constants", "msilib", "winreg", "winsound", "_winapi", "nt", "msvcrt",
-               "_msi", "_overlapped", "_scproxy", "_osx_support", "_aix_support", "_wmi",
-               "_bootsubprocess", "asyncio.__main__"}
+STDLIB_SKIP = {
+    "antigravity",
+    "this",
+    "tkinter",
+    "idlelib",
+    "turtle",
+    "turtledemo",
+    "__main__",
+    "test",
+    "lib2to3",
+    "ensurepip",
+    "venv",
+    "pydoc_data",
+    "readline",
+    "curses",
+    "_curses",
+    "_curses_panel",
+    "dbm",
+    "_dbm",
+    "_gdbm",
+    "crypt",
+    "_crypt",
+    "nis",
+    "spwd",
+    "ossaudiodev",
+    "_tkinter",
+    "xxlimited",
+    "xxlimited_35",
+    "xxsubtype",
+    "_xxsubinterpreters",
+    "_xxtestfuzz",
+    "_ctypes_test",
+    "sre_compile",
+    "sre_parse",
+    "sre_constants",
+    "msilib",
+    "winreg",
+    "winsound",
+    "_winapi",
+    "nt",
+    "msvcrt",
+    "_msi",
+    "_overlapped",
+    "_scproxy",
+    "_osx_support",
+    "_aix_support",
+    "_wmi",
+    "_bootsubprocess",
+    "asyncio.__main__",
+}
 
 
 def _preload(names):
     import contextlib
     import io
+
     for mod in names:
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 importlib.import_module(mod)
-        except BaseException:  # noqa: BLE001 - an optional package
+        except BaseException:
             pass
 
 
 if CFG.get("preload_stdlib", True):
-    _preload(sorted(m for m in sys.stdlib_module_names
-                    if m not in STDLIB_SKIP and not m.startswith("_test")))
+    _preload(sorted(m for m in sys.stdlib_module_names if m not in STDLIB_SKIP and not m.startswith("_test")))
 _preload(CFG.get("preload", []))
 try:
     import torch
-    torch.set_num_threads(1)            # before any warm-up: a process that forks
+
+    torch.set_num_threads(1)  # before any warm-up: a process that forks
     (torch.ones(4, 4, requires_grad=True) @ torch.ones(4, 4)).sum().backward()
 except ImportError:
     torch = None
@@ -100,23 +146,34 @@ os.unlink(sys.argv[1])
 
 # the feature networks of call-kind "network" cases (exercise 24), built once here from
 # solutions/vgg.py (loaded by path: the weights' checksum is verified before any learner code)
-_network_cases = [(tree["args"], tree["kwargs"]) for ex in SPEC.values()
-                  for tree, _ in ex["cases"] if tree.get("call") == "network"]
+_network_cases = [
+    (tree["args"], tree["kwargs"])
+    for ex in SPEC.values()
+    for tree, _ in ex["cases"]
+    if tree.get("call") == "network"
+]
 if _network_cases and CFG.get("vgg"):
     harness.NETWORK_FACTORY = _load_by_path("_ag_vgg", CFG["vgg"]).FeatureExtractor
     for _args, _kwargs in _network_cases:
         _kw = harness.decode(_kwargs, {})
-        harness.network(harness.decode(_args["items"][0], {}),
-                        list(_kw.get("content_layers", [])) + list(_kw.get("style_layers", [])))
+        harness.network(
+            harness.decode(_args["items"][0], {}),
+            list(_kw.get("content_layers", [])) + list(_kw.get("style_layers", [])),
+        )
     # warm up what a loop imports lazily (a walled-in child cannot read the modules' files)
     _x = torch.zeros(3, requires_grad=True)
-    for _opt in (torch.optim.LBFGS([_x], max_iter=3, line_search_fn="strong_wolfe"),
-                 torch.optim.Adam([_x]), torch.optim.SGD([_x], lr=0.1)):
-        def _closure():
+    for _opt in (
+        torch.optim.LBFGS([_x], max_iter=3, line_search_fn="strong_wolfe"),
+        torch.optim.Adam([_x]),
+        torch.optim.SGD([_x], lr=0.1),
+    ):
+
+        def _closure(_opt=_opt):
             _opt.zero_grad()
             _loss = ((_x - 1) ** 2).sum()
             _loss.backward()
             return _loss
+
         _opt.step(_closure)
 
 
@@ -134,10 +191,14 @@ def _wall_folders():
         if os.path.isdir(p) and real(p) not in read:
             read.append(real(p))
     never = [real(p) for p in CFG.get("wall_never", [])]
-    for d in (wall.mapped_folders() if wall else []):
+    for d in wall.mapped_folders() if wall else []:
         d = real(d)
-        if os.path.isdir(d) and not _beneath(d, read) and not _beneath(d, never) and \
-                not d.startswith(("/proc", "/dev", "/tmp", "/var/tmp", "/run")):
+        if (
+            os.path.isdir(d)
+            and not _beneath(d, read)
+            and not _beneath(d, never)
+            and not d.startswith(("/proc", "/dev", "/tmp", "/var/tmp", "/run"))
+        ):
             read.append(d)
     return read
 
@@ -147,7 +208,13 @@ WALL_READ = _wall_folders()
 # the functions the child writes its results with, taken before any learner code runs (a
 # learner may monkeypatch builtins.open, json or numpy: that must not garble the results)
 _dumps, _savez, _os_open, _os_write, _os_close, _os_mkdir = (
-    json.dumps, np.savez, os.open, os.write, os.close, os.mkdir)
+    json.dumps,
+    np.savez,
+    os.open,
+    os.write,
+    os.close,
+    os.mkdir,
+)
 from io import BytesIO as _BytesIO  # noqa: E402
 
 
@@ -170,12 +237,37 @@ def _write(path, data):
 
 
 DENIED_EVENTS = {
-    "os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
-    "subprocess.Popen", "pty.spawn", "os.kill", "os.killpg", "signal.pthread_kill",
-    "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.call_function",
-    "socket.connect", "socket.bind", "socket.sendto", "os.setuid", "os.setgid",
-    "os.chown", "os.chmod", "os.rename", "os.remove", "os.rmdir", "shutil.rmtree",
-    "os.symlink", "os.link", "os.truncate", "sys._current_frames", "os.putenv",
+    "os.fork",
+    "os.forkpty",
+    "os.system",
+    "os.exec",
+    "os.posix_spawn",
+    "os.spawn",
+    "subprocess.Popen",
+    "pty.spawn",
+    "os.kill",
+    "os.killpg",
+    "signal.pthread_kill",
+    "ctypes.dlopen",
+    "ctypes.dlsym",
+    "ctypes.cdata",
+    "ctypes.call_function",
+    "socket.connect",
+    "socket.bind",
+    "socket.sendto",
+    "os.setuid",
+    "os.setgid",
+    "os.chown",
+    "os.chmod",
+    "os.rename",
+    "os.remove",
+    "os.rmdir",
+    "shutil.rmtree",
+    "os.symlink",
+    "os.link",
+    "os.truncate",
+    "sys._current_frames",
+    "os.putenv",
     "os.unsetenv",
 }
 
@@ -191,7 +283,7 @@ def _install_audit_hook(scratch, deny, allow):
     def path_ok(path, write):
         try:
             p = realpath(os.fsdecode(path)) + "/"
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
         if write and not (p.startswith(scratch) or p in ("/dev/null/",)):
             return False
@@ -201,26 +293,29 @@ def _install_audit_hook(scratch, deny, allow):
 
     def hook(event, args):
         if event in DENIED_EVENTS:
-            if event in ("os.chmod", "os.rename", "os.remove", "os.rmdir", "os.truncate",
-                         "shutil.rmtree") and args and \
-                    isinstance(args[0], (str, bytes)) and path_ok(args[0], True):
+            if (
+                event in ("os.chmod", "os.rename", "os.remove", "os.rmdir", "os.truncate", "shutil.rmtree")
+                and args
+                and isinstance(args[0], (str, bytes))
+                and path_ok(args[0], True)
+            ):
                 return
             raise PermissionError(f"{event} is not allowed while grading")
         if event == "open":
             path, mode, flags = (list(args) + [None, None])[:3]
             if isinstance(path, int) or path is None:
                 return
-            write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
-                (isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+            write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            )
             if not path_ok(path, bool(write)):
                 raise PermissionError(f"opening {os.fsdecode(path)!r} is not allowed while grading")
         elif event in ("os.listdir", "os.scandir"):
-            if args and args[0] is not None and not isinstance(args[0], int) and \
-                    not path_ok(args[0], False):
+            if args and args[0] is not None and not isinstance(args[0], int) and not path_ok(args[0], False):
                 raise PermissionError("listing that folder is not allowed while grading")
-        elif event == "import":
-            if str(args[0]).split(".")[0] in blocked:
-                raise ImportError(f"{args[0]} cannot be imported while grading")
+        elif event == "import" and str(args[0]).split(".")[0] in blocked:
+            raise ImportError(f"{args[0]} cannot be imported while grading")
+
     sys.addaudithook(hook)
 
 
@@ -252,7 +347,7 @@ def _readable(job):
 def _find(name, namespaces, chapter):
     """The learner's object for `name`: their chapter's file first, then any other file."""
     ordered = sorted(namespaces, key=lambda item: (item[1] != chapter, item[0]))
-    for label, ch, ns in ordered:
+    for label, _chapter, ns in ordered:
         if name in ns:
             return ns[name], ns, label
     return None, None, None
@@ -283,9 +378,10 @@ def _child(job, exercises, progress_w, output_w, ack_r):
         ruleset, spent = None, 0.0
         if want.get("landlock"):
             t0 = time.perf_counter()
-            try:     # the folders are opened before the uid switch (see wall.prepare)
-                ruleset = wall.prepare(_readable(job), [scratch], ["/dev/urandom", "/dev/zero"],
-                                       ["/dev/null"])
+            try:  # the folders are opened before the uid switch (see wall.prepare)
+                ruleset = wall.prepare(
+                    _readable(job), [scratch], ["/dev/urandom", "/dev/zero"], ["/dev/null"]
+                )
             except (OSError, AttributeError) as e:
                 iso["errors"].append(f"Landlock: {e}")
             spent += time.perf_counter() - t0
@@ -313,8 +409,9 @@ def _child(job, exercises, progress_w, output_w, ack_r):
         iso["uid"] = os.getuid()
         # reported before any learner statement runs: the server keeps the first report only
         progress.write("W " + _dumps(iso) + "\n")
-        if want.get("require") and ((want.get("landlock") and not iso["landlock"]) or
-                                    (want.get("seccomp") and not iso["seccomp"])):
+        if want.get("require") and (
+            (want.get("landlock") and not iso["landlock"]) or (want.get("seccomp") and not iso["seccomp"])
+        ):
             os._exit(4)
         _install_audit_hook(scratch, job["deny"], job["allow"])
         problems, namespaces = [], []
@@ -330,7 +427,7 @@ def _child(job, exercises, progress_w, output_w, ack_r):
                 problems.append(str(e))
             namespaces.append((label, chapter, ns))
         loader.share_exercises(namespaces, job.get("chapters", {}))
-        outdir = os.path.join(scratch, "out")     # absolute: learner code may chdir
+        outdir = os.path.join(scratch, "out")  # absolute: learner code may chdir
         _mkdir(outdir)
         _write(os.path.join(outdir, "_load.json"), _dumps({"problems": problems[:50]}).encode())
         progress.write("L\n")
@@ -359,11 +456,11 @@ def _child(job, exercises, progress_w, output_w, ack_r):
                 text = _dumps({"cases": [], "unsaved": f"{type(e).__name__}: {e}"[:300]})
             _write(os.path.join(outdir, f"{name}.json"), text.encode())
             progress.write(f"D {name}\n")
-            _wait_ack(ack_r)            # the server has moved the results out of reach
+            _wait_ack(ack_r)  # the server has moved the results out of reach
         progress.close()
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 - the server reads the exit status
+    except BaseException:
         os._exit(3)
     os._exit(0)
 
@@ -378,8 +475,12 @@ def _kill_group(pid):
 def _describe(status):
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        what = {signal.SIGKILL: "killed (memory or CPU limit?)", signal.SIGXCPU: "CPU time limit",
-                signal.SIGSEGV: "segmentation fault", signal.SIGXFSZ: "file size limit"}.get(sig)
+        what = {
+            signal.SIGKILL: "killed (memory or CPU limit?)",
+            signal.SIGXCPU: "CPU time limit",
+            signal.SIGSEGV: "segmentation fault",
+            signal.SIGXFSZ: "file size limit",
+        }.get(sig)
         return f"crashed: signal {sig}" + (f", {what}" if what else "")
     return f"crashed: exit status {os.WEXITSTATUS(status)}"
 
@@ -422,7 +523,7 @@ def run_job(job):
     isolation = None
     while remaining:
         pr, pw = os.pipe()
-        ar, aw = os.pipe()              # acknowledgements: results secured, go on
+        ar, aw = os.pipe()  # acknowledgements: results secured, go on
         orr, ow = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -461,7 +562,7 @@ def run_job(job):
                 if key.data == "output":
                     room = out_limit - len(output)
                     if len(data) > room:
-                        output += data[:max(room, 0)]
+                        output += data[: max(room, 0)]
                         truncated = True
                         reason = "output"
                         _kill_group(pid)
@@ -508,11 +609,16 @@ def run_job(job):
         elif reason == "output":
             why = f"output limit: printed more than {out_limit} bytes"
         elif os.WIFEXITED(st) and os.WEXITSTATUS(st) == 4 and not loaded and child_iso:
-            why = ("the kernel's isolation could not be installed: "
-                   + "; ".join(str(e) for e in child_iso.get("errors", []))[:300])
+            why = (
+                "the kernel's isolation could not be installed: "
+                + "; ".join(str(e) for e in child_iso.get("errors", []))[:300]
+            )
         else:
-            why = _describe(st) if (os.WIFSIGNALED(st) or os.WEXITSTATUS(st)) else \
-                "the process ended before finishing (sys.exit or os._exit?)"
+            why = (
+                _describe(st)
+                if (os.WIFSIGNALED(st) or os.WEXITSTATUS(st))
+                else "the process ended before finishing (sys.exit or os._exit?)"
+            )
         if not loaded:
             problems.append(f"loading the submission failed: {why}")
             for name in remaining:
@@ -526,8 +632,13 @@ def run_job(job):
     text = output.decode("utf-8", "replace")
     if truncated:
         text += f"\n[output truncated at {out_limit} bytes]"
-    return {"status": status, "output": text, "problems": problems, "loaded": loaded_once,
-            "isolation": isolation}
+    return {
+        "status": status,
+        "output": text,
+        "problems": problems,
+        "loaded": loaded_once,
+        "isolation": isolation,
+    }
 
 
 def main():
@@ -538,7 +649,7 @@ def main():
         job = json.loads(line)
         try:
             reply = run_job(job)
-        except Exception as e:  # noqa: BLE001 - report, keep serving
+        except Exception as e:
             reply = {"status": {}, "output": "", "problems": [f"fork server: {type(e).__name__}: {e}"]}
         out.write(json.dumps(reply) + "\n")
         out.flush()

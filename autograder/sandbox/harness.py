@@ -25,6 +25,7 @@ builds it from `NETWORK_FACTORY`, set by the fork server to `solutions/vgg.py`'s
 `FeatureExtractor` (loaded by path before any learner code), or imported from `solutions.vgg`
 in-process.
 """
+
 import math
 import time
 
@@ -74,7 +75,7 @@ class _Encoder:
         if typename.startswith("torch.") and hasattr(value, "detach") and hasattr(value, "dtype"):
             try:
                 arr = value.detach().cpu().resolve_conj().numpy().copy()
-            except Exception:  # noqa: BLE001 - bfloat16 and friends
+            except Exception:
                 arr = value.detach().cpu().double().numpy().copy()
             return {"$": "tensor", "key": self._store(arr), "grad": bool(value.requires_grad)}
         if typename.startswith("scipy.sparse") and hasattr(value, "toarray"):
@@ -116,6 +117,7 @@ def decode(tree, arrays, torch_ok=True):
         if not torch_ok:
             return arr
         import torch
+
         t = torch.from_numpy(arr)
         if tree.get("grad"):
             t.requires_grad_(True)
@@ -142,11 +144,12 @@ def _leaves(value, out):
 def _resolve(dotted):
     """('torch.nn.functional', 'conv2d') for an importable dotted name, else None."""
     import importlib
+
     parts = dotted.split(".")
     for i in range(len(parts) - 1, 0, -1):
         try:
             mod = importlib.import_module(".".join(parts[:i]))
-        except Exception:  # noqa: BLE001 - not installed: nothing to forbid
+        except Exception:
             continue
         obj = mod
         for p in parts[i:-1]:
@@ -173,6 +176,7 @@ class forbidden_patched:
     def _raiser(self, name):
         def forbidden(*args, **kwargs):
             raise ForbiddenCall(f"{name} is not allowed in this exercise")
+
         forbidden.__name__ = name.rsplit(".", 1)[-1]
         return forbidden
 
@@ -181,13 +185,18 @@ class forbidden_patched:
         for name in self.names:
             if name.endswith(".*"):
                 import importlib
+
                 try:
                     mod = importlib.import_module(name[:-2])
-                except Exception:  # noqa: BLE001
+                except Exception:
                     continue
-                targets = [(mod, a, f"{name[:-2]}.{a}") for a in dir(mod)
-                           if not a.startswith("_") and callable(getattr(mod, a, None))
-                           and not isinstance(getattr(mod, a), type(mod))]
+                targets = [
+                    (mod, a, f"{name[:-2]}.{a}")
+                    for a in dir(mod)
+                    if not a.startswith("_")
+                    and callable(getattr(mod, a, None))
+                    and not isinstance(getattr(mod, a), type(mod))
+                ]
             else:
                 r = _resolve(name)
                 if r is None or not hasattr(r[0], r[1]):
@@ -230,14 +239,13 @@ def _weights(shape, k):
 def _error(exc, forbidden=False):
     try:
         msg = str(exc)
-    except Exception:  # noqa: BLE001 - a hostile __str__
+    except Exception:
         msg = "<unprintable message>"
     mro = [c.__name__ for c in type(exc).__mro__]
-    return {"error": type(exc).__name__, "mro": mro, "message": msg[:300],
-            "forbidden": bool(forbidden)}
+    return {"error": type(exc).__name__, "mro": mro, "message": msg[:300], "forbidden": bool(forbidden)}
 
 
-NETWORK_FACTORY = None          # FeatureExtractor(layers, weights=name, verbose=False)
+NETWORK_FACTORY = None  # FeatureExtractor(layers, weights=name, verbose=False)
 _NETWORKS = {}
 
 
@@ -263,6 +271,7 @@ def _call(fn, case, inputs):
         return fn(network(args[0], layers), *args[1:], **kwargs), []
     if kind == "module":  # VectorQuantizer: args = (ctor args, ctor kwargs, state, forward args)
         import torch
+
         ctor_args, ctor_kwargs, state, fwd_args = args
         torch.manual_seed(0)
         module = fn(*ctor_args, **ctor_kwargs)
@@ -294,14 +303,14 @@ def run_case(fn, case, arrays, forbidden=(), namespace=None):
         for _ in range(max(repeat, 1)):
             inputs = (decode(case["args"], arrays), decode(case["kwargs"], arrays))
             with forbidden_patched(forbidden, namespace):
-                t0 = time.process_time()      # CPU time: less noisy than the wall clock
+                t0 = time.process_time()  # CPU time: less noisy than the wall clock
                 value, leaves = _call(fn, case, inputs)
                 best = min(best, time.process_time() - t0)
     except ForbiddenCall as exc:
         return _error(exc, forbidden=True), out_arrays
     except (KeyboardInterrupt, GeneratorExit):
         raise
-    except BaseException as exc:  # noqa: BLE001 - learner code: SystemExit included
+    except BaseException as exc:
         return _error(exc), out_arrays
     result = {}
     if repeat:
@@ -310,22 +319,26 @@ def run_case(fn, case, arrays, forbidden=(), namespace=None):
         result["grads"] = _grads(value, leaves, out_arrays)
     try:
         result["value"], _ = encode(value, out_arrays, prefix="r")
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         return _error(exc), out_arrays
     return result, out_arrays
 
 
 def _grads(value, leaves, out_arrays):
     import torch
-    outs = [o for o in _flat(value) if isinstance(o, torch.Tensor) and o.requires_grad
-            and o.is_floating_point()]
+
+    outs = [
+        o for o in _flat(value) if isinstance(o, torch.Tensor) and o.requires_grad and o.is_floating_point()
+    ]
     if not outs or not leaves:
         return [None] * len(leaves)
     try:
-        total = sum((o * torch.as_tensor(_weights(tuple(o.shape), k), dtype=o.dtype)).sum()
-                    for k, o in enumerate(outs))
+        total = sum(
+            (o * torch.as_tensor(_weights(tuple(o.shape), k), dtype=o.dtype)).sum()
+            for k, o in enumerate(outs)
+        )
         grads = torch.autograd.grad(total, leaves, allow_unused=True)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         return [{"$": "object", "type": f"gradient failed: {type(exc).__name__}"}] * len(leaves)
     return [None if g is None else encode(g, out_arrays, prefix="g")[0] for g in grads]
 

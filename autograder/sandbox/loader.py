@@ -18,6 +18,7 @@ statement runs on its own: one that raises (a missing package) is reported, not 
 
 Standalone on purpose: the sandboxed child loads it by path, without the autograder package.
 """
+
 import ast
 import json
 
@@ -60,8 +61,10 @@ def _plain_constant(node):
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return all(_plain_constant(e) for e in node.elts)
     if isinstance(node, ast.Dict):
-        return all(k is not None and _plain_constant(k) and _plain_constant(v)
-                   for k, v in zip(node.keys, node.values))
+        return all(
+            k is not None and _plain_constant(k) and _plain_constant(v)
+            for k, v in zip(node.keys, node.values)
+        )
     return False
 
 
@@ -80,8 +83,7 @@ def keep(stmt):
     if isinstance(stmt, ast.Assign):
         return _names_only(stmt.targets) and _plain_constant(stmt.value)
     if isinstance(stmt, ast.AnnAssign):
-        return isinstance(stmt.target, ast.Name) and stmt.value is not None \
-            and _plain_constant(stmt.value)
+        return isinstance(stmt.target, ast.Name) and stmt.value is not None and _plain_constant(stmt.value)
     return False
 
 
@@ -96,8 +98,9 @@ def definitions(text, filename):
         try:
             tree = ast.parse(_strip_magics(src), filename=filename)
         except SyntaxError as e:
-            problems.append(f"{filename}, {label}: SyntaxError at line {e.lineno}: {e.msg}; "
-                            "the cell was skipped")
+            problems.append(
+                f"{filename}, {label}: SyntaxError at line {e.lineno}: {e.msg}; the cell was skipped"
+            )
             continue
         except (ValueError, RecursionError, MemoryError) as e:
             problems.append(f"{filename}, {label}: cannot parse ({type(e).__name__})")
@@ -106,8 +109,9 @@ def definitions(text, filename):
             if keep(stmt):
                 mod = ast.Module(body=[stmt], type_ignores=[])
                 try:
-                    out.append((f"{label}, line {stmt.lineno}",
-                                compile(mod, f"<{filename}, {label}>", "exec")))
+                    out.append(
+                        (f"{label}, line {stmt.lineno}", compile(mod, f"<{filename}, {label}>", "exec"))
+                    )
                 except (SyntaxError, ValueError) as e:
                     problems.append(f"{filename}, {label}: {type(e).__name__}: {e}")
     return out, problems
@@ -118,10 +122,10 @@ def load(text, filename, namespace):
     codes, problems = definitions(text, filename)
     for label, code in codes:
         try:
-            exec(code, namespace)  # noqa: S102 - the learner's definitions, by design
+            exec(code, namespace)
         except (KeyboardInterrupt, GeneratorExit):
             raise
-        except BaseException as e:  # noqa: BLE001 - SystemExit included
+        except BaseException as e:
             problems.append(f"{filename}, {label}: {type(e).__name__}: {str(e)[:200]}")
     return problems
 
@@ -132,8 +136,9 @@ def share_exercises(namespaces, chapters):
     namespaces: [(label, chapter, dict)]; chapters: {exercise name: chapter number}.
     """
     for name, chapter in chapters.items():
-        owners = sorted((ns for ns in namespaces if name in ns[2]),
-                        key=lambda item: (item[1] != chapter, item[0]))
+        owners = sorted(
+            (ns for ns in namespaces if name in ns[2]), key=lambda item: (item[1] != chapter, item[0])
+        )
         if not owners:
             continue
         value = owners[0][2][name]
@@ -146,5 +151,6 @@ def decode_source(data, filename):
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ValueError(f"{filename} is not UTF-8 text (byte {e.start}): save it again "
-                         "from Jupyter or your editor") from None
+        raise ValueError(
+            f"{filename} is not UTF-8 text (byte {e.start}): save it again from Jupyter or your editor"
+        ) from None
