@@ -4,6 +4,7 @@ Notation: a 1-D kernel h of length m and a signal x of length n; a 2-D input x (
 kernel k (kh, kw); im2col's x is (C, H, W); conv2d's input is (N, C, H, W), weight (O, C, kh, kw).
 """
 
+import functools
 import operator
 
 import numpy as np
@@ -168,16 +169,17 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0):
     return y.reshape(N, O, (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
 
 
-_BLAS = []  # numpy's BLAS, found once (threadpoolctl)
+@functools.cache
+def _blas_libraries():
+    """numpy's BLAS libraries, found once (threadpoolctl, imported when first needed)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api="blas").lib_controllers
 
 
 def _blas_threads():
     """The number of threads numpy's BLAS uses now (threadpool_limits changes it)."""
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController  # imported when first needed
-
-        _BLAS.append(ThreadpoolController().select(user_api="blas").lib_controllers)
-    return max([lib.num_threads for lib in _BLAS[0]] or [1])
+    return max([lib.num_threads for lib in _blas_libraries()] or [1])
 
 
 def conv2d_im2col_fast(x, weight, bias=None, stride=1, padding=0):
